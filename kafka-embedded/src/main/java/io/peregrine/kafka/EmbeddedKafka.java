@@ -284,6 +284,7 @@ public final class EmbeddedKafka implements AutoCloseable {
 
     private void awaitReady() {
         long deadline = System.nanoTime() + config.startTimeout.toNanos();
+        awaitListening(deadline);
         Map<String, Object> adminProps = Map.of(
                 AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
                 AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 2000,
@@ -291,10 +292,7 @@ public final class EmbeddedKafka implements AutoCloseable {
                 AdminClientConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, 200);
         try (Admin admin = Admin.create(adminProps)) {
             while (true) {
-                if (!process.isAlive()) {
-                    throw new BrokerStartException("Kafka broker exited with code " + process.exitValue()
-                            + " while starting; end of " + config.logFile + ":\n" + tail(config.logFile, 30));
-                }
+                checkAlive();
                 try {
                     int nodes = admin.describeCluster(new DescribeClusterOptions().timeoutMs(2000))
                             .nodes().get(3, TimeUnit.SECONDS).size();
@@ -311,13 +309,43 @@ public final class EmbeddedKafka implements AutoCloseable {
                     throw new BrokerStartException("Kafka broker not ready after " + config.startTimeout
                             + "; end of " + config.logFile + ":\n" + tail(config.logFile, 30));
                 }
-                try {
-                    Thread.sleep(100);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new BrokerStartException("interrupted while waiting for the Kafka broker");
-                }
+                sleep(100);
             }
+        }
+    }
+
+    /** Waits for the port to accept connections, so the admin client does not log refusals meanwhile. */
+    private void awaitListening(long deadline) {
+        String[] hostPort = bootstrapServers.split(":");
+        while (true) {
+            try (java.net.Socket s = new java.net.Socket()) {
+                s.connect(new java.net.InetSocketAddress(hostPort[0], Integer.parseInt(hostPort[1])), 1000);
+                return;
+            } catch (IOException e) {
+                // Not listening yet.
+            }
+            checkAlive();
+            if (System.nanoTime() > deadline) {
+                throw new BrokerStartException("Kafka broker not listening after " + config.startTimeout
+                        + "; end of " + config.logFile + ":\n" + tail(config.logFile, 30));
+            }
+            sleep(100);
+        }
+    }
+
+    private void checkAlive() {
+        if (!process.isAlive()) {
+            throw new BrokerStartException("Kafka broker exited with code " + process.exitValue()
+                    + " while starting; end of " + config.logFile + ":\n" + tail(config.logFile, 30));
+        }
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new BrokerStartException("interrupted while waiting for the Kafka broker");
         }
     }
 
