@@ -220,8 +220,9 @@ public final class EmbeddedKafka implements AutoCloseable {
         try {
             Files.createDirectories(config.dataDir);
             Files.createDirectories(config.logFile.toAbsolutePath().getParent());
-            int port = config.port == 0 ? freePort(config.host) : config.port;
-            int controllerPort = config.controllerPort == 0 ? freePort(config.host) : config.controllerPort;
+            int port = config.port == 0 ? freePort(config.host) : requireFree(config.host, config.port);
+            int controllerPort = config.controllerPort == 0 ? freePort(config.host)
+                    : requireFree(config.host, config.controllerPort);
             Path propsFile = config.dataDir.resolve("server.properties");
             Properties props = brokerProperties(config, port, controllerPort);
             try (OutputStream out = Files.newOutputStream(propsFile)) {
@@ -294,9 +295,9 @@ public final class EmbeddedKafka implements AutoCloseable {
             while (true) {
                 checkAlive();
                 try {
-                    int nodes = admin.describeCluster(new DescribeClusterOptions().timeoutMs(2000))
-                            .nodes().get(3, TimeUnit.SECONDS).size();
-                    if (nodes > 0) {
+                    var cluster = admin.describeCluster(new DescribeClusterOptions().timeoutMs(2000));
+                    if (!cluster.nodes().get(3, TimeUnit.SECONDS).isEmpty()) {
+                        requireOurCluster(cluster.clusterId().get(3, TimeUnit.SECONDS));
                         return;
                     }
                 } catch (ExecutionException | TimeoutException e) {
@@ -333,6 +334,25 @@ public final class EmbeddedKafka implements AutoCloseable {
         }
     }
 
+    /**
+     * The broker that answered must be the one we started: a port taken between our check and the
+     * broker's bind would otherwise let us talk to someone else's Kafka.
+     */
+    private void requireOurCluster(String answered) {
+        Path meta = config.dataDir.resolve("kafka-logs").resolve("meta.properties");
+        Properties props = new Properties();
+        try (var in = Files.newInputStream(meta)) {
+            props.load(in);
+        } catch (IOException e) {
+            throw new BrokerStartException("cannot read " + meta + " after start: " + e.getMessage());
+        }
+        String ours = props.getProperty("cluster.id");
+        if (!answered.equals(ours)) {
+            throw new BrokerStartException(bootstrapServers + " is answered by another Kafka cluster (" + answered
+                    + ", ours is " + ours + "); end of " + config.logFile + ":\n" + tail(config.logFile, 30));
+        }
+    }
+
     private void checkAlive() {
         if (!process.isAlive()) {
             throw new BrokerStartException("Kafka broker exited with code " + process.exitValue()
@@ -355,6 +375,15 @@ public final class EmbeddedKafka implements AutoCloseable {
             return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
         } catch (IOException | UncheckedIOException e) {
             return "(cannot read " + file + ": " + e.getMessage() + ")";
+        }
+    }
+
+    private static int requireFree(String host, int port) {
+        try (ServerSocket socket = new ServerSocket(port, 1, InetAddress.getByName(host))) {
+            return port;
+        } catch (IOException e) {
+            throw new BrokerStartException("port " + port + " on " + host + " is already in use (another"
+                    + " `peregrine up` or Kafka?); choose other ports or use the running Kafka with --bootstrap-servers");
         }
     }
 

@@ -82,13 +82,25 @@ class EmbeddedKafkaIT {
     }
 
     @Test
-    void shouldReportBrokerLogWhenPortIsTaken() throws Exception {
+    void shouldRefuseAPortThatIsTakenRatherThanTalkToItsOwner() throws Exception {
         try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
             assertThatThrownBy(() -> EmbeddedKafka.builder().dataDir(dir).port(taken.getLocalPort()).controllerPort(0)
                     .startTimeout(Duration.ofSeconds(40)).start())
                     .isInstanceOf(EmbeddedKafka.BrokerStartException.class)
-                    .hasMessageContaining(dir.resolve("kafka.log").toString());
+                    .hasMessageContaining("port " + taken.getLocalPort())
+                    .hasMessageContaining("already in use");
         }
+    }
+
+    @Test
+    void shouldReportTheBrokerLogWhenItCannotStart() {
+        assertThatThrownBy(() -> EmbeddedKafka.builder().dataDir(dir).port(0).controllerPort(0)
+                .brokerProperty("num.network.threads", "not-a-number")
+                .startTimeout(Duration.ofSeconds(40)).start())
+                .isInstanceOf(EmbeddedKafka.BrokerStartException.class)
+                .hasMessageContaining("exited with code")
+                .hasMessageContaining(dir.resolve("kafka.log").toString())
+                .hasMessageContaining("num.network.threads");
     }
 
     static List<String> readAll(String bootstrap, String topic, int expected) {
