@@ -1,0 +1,47 @@
+package io.peregrine.agent.publish;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.avro.Schema;
+import org.apache.avro.SchemaNormalization;
+import org.apache.avro.io.BinaryEncoder;
+import org.apache.avro.io.DatumWriter;
+import org.apache.avro.io.EncoderFactory;
+import org.apache.avro.specific.SpecificDatumWriter;
+import org.apache.avro.specific.SpecificRecord;
+
+/** Plain Avro binary of a generated record (no framing), and its schema's fingerprint. */
+final class AvroBinary {
+
+    private static final Map<Schema, DatumWriter<SpecificRecord>> WRITERS = new ConcurrentHashMap<>();
+    private static final Map<Schema, Long> FINGERPRINTS = new ConcurrentHashMap<>();
+    private static final ThreadLocal<Buffer> BUFFER = ThreadLocal.withInitial(Buffer::new);
+
+    private AvroBinary() {
+    }
+
+    static byte[] encode(SpecificRecord record) {
+        Buffer b = BUFFER.get();
+        b.out.reset();
+        try {
+            b.encoder = EncoderFactory.get().binaryEncoder(b.out, b.encoder);
+            WRITERS.computeIfAbsent(record.getSchema(), SpecificDatumWriter::new).write(record, b.encoder);
+            b.encoder.flush();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return b.out.toByteArray();
+    }
+
+    static long fingerprint(Schema schema) {
+        return FINGERPRINTS.computeIfAbsent(schema, SchemaNormalization::parsingFingerprint64);
+    }
+
+    private static final class Buffer {
+        final ByteArrayOutputStream out = new ByteArrayOutputStream(512);
+        BinaryEncoder encoder;
+    }
+}

@@ -1,0 +1,346 @@
+package io.peregrine.agent.publish;
+
+import io.peregrine.agent.metrics.AgentMetrics;
+import io.peregrine.schema.registry.RegistryException;
+import io.peregrine.schema.registry.SchemaRegistryClient;
+import io.peregrine.schema.serde.WireFormat;
+import io.peregrine.schema.topic.Topic;
+import io.peregrine.schema.topic.Topics;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Supplier;
+import org.apache.avro.Schema;
+import org.apache.avro.SchemaNormalization;
+import org.apache.avro.specific.SpecificData;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Publishes the agent's records to Kafka without ever blocking the collectors or growing without
+ * bound, and without losing records while Kafka (or the registry) is away.
+ *
+ * <p>{@link #publish} encodes the value to Avro binary on the caller's thread and puts it on a
+ * bounded queue (full: the oldest record is dropped and counted). One sender thread owns the
+ * Kafka producer and the {@link DiskSpool}:
+ * <ul>
+ *   <li>online (the spool is empty): records are framed with their registry id and sent in
+ *       batches; each batch is flushed and its failures, in order, go to the spool, which makes the
+ *       publisher offline;</li>
+ *   <li>offline: new records are appended to the spool behind the older ones, and the spool is
+ *       replayed oldest first, with backoff, until it is empty again. So records of a topic reach
+ *       Kafka in the order they were published.</li>
+ * </ul>
+ * A replayed batch is committed in the spool only when all of it was acknowledged; records of it
+ * that failed are retried alone, so a partial failure sends nothing twice. Only a crash between
+ * delivery and commit repeats records (consumers drop them by (agent_run_id, seq)).
+ */
+public final class Publisher implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(Publisher.class);
+
+    /** Settings of the publisher; see {@code AgentConfig} for their documentation. */
+    public record Settings(int queueCapacity, int maxBatch, Duration lingerMax, Duration retryBackoffMax,
+                           Duration closeTimeout) {
+        public static Settings defaults() {
+            return new Settings(100_000, 2_000, Duration.ofMillis(200), Duration.ofSeconds(10), Duration.ofSeconds(30));
+        }
+    }
+
+    private final Supplier<Producer<String, byte[]>> producerFactory;
+    private Producer<String, byte[]> producer;
+    private final SchemaRegistryClient registry;
+    private final DiskSpool spool;
+    private final Settings settings;
+    private final BlockingQueue<SpooledRecord> queue;
+    private final Map<Long, Schema> schemasByFingerprint = new HashMap<>();
+    private final Map<String, Schema> topicSchemas = new HashMap<>();
+    private final Thread sender;
+    private final AgentMetrics metrics;
+    private final LongAdder droppedQueueFull;
+    private final LongAdder producerErrors;
+    private volatile boolean running = true;
+    private volatile boolean online = true;
+
+    private DiskSpool.Batch pendingBatch;
+    private List<SpooledRecord> pendingRetry = List.of();
+    private long nextReplayNanos;
+    private Duration backoff = Duration.ofMillis(200);
+    private String lastErrorCause;
+    private boolean needsFreshProducer;
+
+    public Publisher(Supplier<Producer<String, byte[]>> producerFactory, SchemaRegistryClient registry, Topics topics, java.nio.file.Path spoolDir,
+                     long spoolCapBytes, Settings settings, AgentMetrics metrics) {
+        this.producerFactory = producerFactory;
+        this.producer = producerFactory.get();
+        this.registry = registry;
+        this.spool = new DiskSpool(spoolDir, spoolCapBytes, Math.max(1 << 20, Math.min(64L << 20, spoolCapBytes / 16)));
+        this.settings = settings;
+        this.metrics = metrics;
+        this.queue = new ArrayBlockingQueue<>(settings.queueCapacity());
+        for (Topic<?, ?> t : topics.all()) {
+            if (SpecificRecord.class.isAssignableFrom(t.valueType())) {
+                Schema s = SpecificData.get().getSchema(t.valueType());
+                schemasByFingerprint.put(SchemaNormalization.parsingFingerprint64(s), s);
+                topicSchemas.put(t.name(), s);
+            }
+        }
+        this.droppedQueueFull = metrics.counter("peregrine_agent_dropped_total",
+                "Records dropped before reaching Kafka, by reason", "reason", "queue_full");
+        this.producerErrors = metrics.counter("peregrine_agent_producer_errors_total",
+                "Failed deliveries to Kafka (the records were spooled, not lost)");
+        metrics.gauge("peregrine_agent_spool_bytes", "Bytes waiting in the disk spool", () -> spoolBytes);
+        metrics.gauge("peregrine_agent_queue_records", "Records waiting in memory for the sender", queue::size);
+        metrics.gauge("peregrine_agent_online", "1 when records go straight to Kafka, 0 while spooling",
+                () -> online ? 1 : 0);
+        this.online = spool.isEmpty();
+        this.spoolBytes = spool.sizeBytes();
+        this.sender = new Thread(this::run, "agent-publisher");
+        this.sender.setDaemon(false);
+        this.sender.start();
+    }
+
+    private volatile long spoolBytes;
+
+    /**
+     * Queues a record for Kafka; never blocks. The record's Kafka timestamp is {@code timestampMs}
+     * (the event time).
+     */
+    public <V extends SpecificRecord> void publish(Topic<String, V> topic, String key, V value, long timestampMs) {
+        byte[] body = AvroBinary.encode(value);
+        long fingerprint = AvroBinary.fingerprint(value.getSchema());
+        SpooledRecord r = new SpooledRecord(topic.name(), key, body, fingerprint, timestampMs);
+        metrics.counter("peregrine_agent_published_total", "Records handed to the publisher", "topic", topic.name())
+                .increment();
+        while (!queue.offer(r)) {
+            // Full: drop the oldest, not the newest, so what is kept is current.
+            if (queue.poll() != null) {
+                droppedQueueFull.increment();
+            }
+        }
+    }
+
+    /** True while nothing waits in the spool. */
+    public boolean isOnline() {
+        return online;
+    }
+
+    private void run() {
+        List<SpooledRecord> batch = new ArrayList<>(settings.maxBatch());
+        try {
+            while (running || !queue.isEmpty()) {
+                batch.clear();
+                SpooledRecord first = queue.poll(settings.lingerMax().toMillis(), TimeUnit.MILLISECONDS);
+                if (first != null) {
+                    batch.add(first);
+                    queue.drainTo(batch, settings.maxBatch() - 1);
+                }
+                if (!batch.isEmpty()) {
+                    if (online) {
+                        List<SpooledRecord> failed = deliver(batch);
+                        if (!failed.isEmpty()) {
+                            spool(failed);
+                            goOffline();
+                        }
+                    } else {
+                        spool(batch);
+                    }
+                }
+                if (!online && running && System.nanoTime() >= nextReplayNanos) {
+                    replay();
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException | IOException e) {
+            log.error("publisher stopped by an unexpected error; records now stay in the spool", e);
+        }
+    }
+
+    private void goOffline() {
+        online = false;
+        nextReplayNanos = System.nanoTime() + backoff.toNanos();
+    }
+
+    /**
+     * Sends the oldest spooled records; returns to online once the spool is empty.
+     *
+     * <p>Order is kept by two rules. After a failure the producer is replaced: an idempotent
+     * producer whose batches expired keeps sequence state that makes the broker refuse the next
+     * records of a partition while later ones go through. And the first attempt after a failure
+     * sends one record alone, as a probe: only once Kafka has taken it does the rest follow, so a
+     * half-recovered cluster cannot accept later records and refuse earlier ones.
+     */
+    private void replay() throws IOException {
+        if (pendingBatch == null) {
+            pendingBatch = spool.peek(settings.maxBatch());
+            pendingRetry = pendingBatch.records();
+        }
+        if (needsFreshProducer) {
+            producer.close(Duration.ZERO);
+            producer = producerFactory.get();
+            needsFreshProducer = false;
+        }
+        List<SpooledRecord> failed = pendingRetry.isEmpty() ? List.of() : deliver(pendingRetry.subList(0, 1));
+        if (failed.isEmpty() && pendingRetry.size() > 1) {
+            failed = deliver(pendingRetry.subList(1, pendingRetry.size()));
+        } else if (!failed.isEmpty()) {
+            failed = pendingRetry;
+        }
+        if (failed.isEmpty()) {
+            spool.commit(pendingBatch);
+            spoolBytes = spool.sizeBytes();
+            pendingBatch = null;
+            pendingRetry = List.of();
+            backoff = Duration.ofMillis(200);
+            if (spool.isEmpty()) {
+                online = true;
+                log.info("Kafka reachable again; spool drained");
+            }
+        } else {
+            pendingRetry = failed;
+            backoff = backoff.multipliedBy(2).compareTo(settings.retryBackoffMax()) > 0
+                    ? settings.retryBackoffMax() : backoff.multipliedBy(2);
+            nextReplayNanos = System.nanoTime() + backoff.toNanos();
+        }
+    }
+
+    private void spool(List<SpooledRecord> records) throws IOException {
+        long droppedBefore = spool.droppedRecords();
+        spool.append(records);
+        spoolBytes = spool.sizeBytes();
+        for (SpooledRecord r : records) {
+            metrics.counter("peregrine_agent_spooled_total", "Records written to the disk spool", "topic", r.topic())
+                    .increment();
+        }
+        long dropped = spool.droppedRecords() - droppedBefore;
+        if (dropped > 0) {
+            metrics.counter("peregrine_agent_dropped_total", "Records dropped before reaching Kafka, by reason",
+                    "reason", "spool_full").add(dropped);
+        }
+    }
+
+    /**
+     * Sends {@code records} and waits for all acknowledgements; returns those that failed, in order.
+     * The first failure that happens before a record leaves (no metadata, no schema id) fails the
+     * rest without trying them: each would wait out the same timeout.
+     */
+    private List<SpooledRecord> deliver(List<SpooledRecord> records) {
+        int n = records.size();
+        AtomicReferenceArray<Exception> errors = new AtomicReferenceArray<>(n);
+        int sent = 0;
+        Exception early = null;
+        for (; sent < n; sent++) {
+            SpooledRecord r = records.get(sent);
+            byte[] framed;
+            try {
+                framed = frame(r);
+            } catch (RegistryException | KafkaException e) {
+                early = e;
+                break;
+            }
+            if (framed == null) {
+                continue; // counted as dropped: written with a schema this agent no longer has
+            }
+            final int index = sent;
+            try {
+                producer.send(new ProducerRecord<>(r.topic(), null, r.timestamp(), r.key(), framed), (meta, e) -> {
+                    if (e != null) {
+                        errors.set(index, e);
+                    }
+                });
+            } catch (KafkaException e) {
+                early = e;
+                break;
+            }
+        }
+        try {
+            producer.flush();
+        } catch (KafkaException e) {
+            early = early == null ? e : early;
+        }
+        List<SpooledRecord> failed = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            Exception e = i >= sent ? early : errors.get(i);
+            if (e != null) {
+                failed.add(records.get(i));
+            } else if (i < sent) {
+                metrics.counter("peregrine_agent_sent_total", "Records acknowledged by Kafka", "topic",
+                        records.get(i).topic()).increment();
+            }
+        }
+        if (!failed.isEmpty()) {
+            needsFreshProducer = true;
+            producerErrors.add(failed.size());
+            Exception cause = early != null ? early : firstError(errors);
+            String why = cause == null ? "unknown" : cause.getClass().getSimpleName();
+            if (!why.equals(lastErrorCause)) {
+                // One warning per cause, not per record or per retry.
+                log.warn("cannot deliver to Kafka ({}): {} record(s) spooled until it is reachable", why,
+                        failed.size());
+                lastErrorCause = why;
+            }
+        } else {
+            lastErrorCause = null;
+        }
+        return failed;
+    }
+
+    private static Exception firstError(AtomicReferenceArray<Exception> errors) {
+        for (int i = 0; i < errors.length(); i++) {
+            if (errors.get(i) != null) {
+                return errors.get(i);
+            }
+        }
+        return null;
+    }
+
+    private byte[] frame(SpooledRecord r) {
+        Schema schema = schemasByFingerprint.get(r.schemaFingerprint());
+        if (schema == null || schema != topicSchemas.get(r.topic())) {
+            metrics.counter("peregrine_agent_dropped_total", "Records dropped before reaching Kafka, by reason",
+                    "reason", "schema_changed").increment();
+            return null;
+        }
+        int id = registry.register(r.topic() + "-value", schema);
+        return WireFormat.frame(id, r.value());
+    }
+
+    /**
+     * Stops accepting, sends what is queued (or spools it when Kafka is away) and closes the
+     * producer; waits at most the close timeout.
+     */
+    @Override
+    public void close() {
+        running = false;
+        try {
+            sender.join(settings.closeTimeout().toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (sender.isAlive()) {
+            log.warn("publisher did not finish within {}; unsent records stay queued in memory and are lost",
+                    settings.closeTimeout());
+            sender.interrupt();
+        }
+        producer.close(Duration.ofSeconds(5));
+        try {
+            spool.close();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot close the spool", e);
+        }
+    }
+}
