@@ -1,0 +1,18 @@
+package io.peregrine.agent;
+
+/**
+ * One source of the agent's records (node metrics, applications, sockets, lifecycle...), run by
+ * the {@link Agent} once per interval on the agent's scan thread.
+ *
+ * <p>A collector never throws for bad host content: it skips what it cannot read and counts it.
+ * An exception that escapes anyway is counted and logged once per cause by the agent, and the
+ * collector runs again at the next interval.
+ */
+public interface Collector {
+
+    /** Short stable name, used in metrics and logs: {@code node}, {@code apps}, {@code sockets}. */
+    String name();
+
+    /** Scans and emits this interval's records. */
+    void collect(long nowMillis, Emitter out);
+}

@@ -1,0 +1,249 @@
+package io.peregrine.agent.cgroup;
+
+import io.peregrine.agent.internal.FileSlurper;
+import io.peregrine.agent.procfs.KernelStatParser;
+import io.peregrine.agent.procfs.ParseProblems;
+import io.peregrine.agent.procfs.PressureParser;
+import io.peregrine.agent.procfs.PressureStall;
+import io.peregrine.agent.procfs.ReadFailures;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * Reads cgroup membership (/proc/&lt;pid&gt;/cgroup) and cgroup accounting files under configurable
+ * roots, and hands the bytes to {@link ProcCgroupParser} and {@link CgroupFiles}. The mounts are
+ * found under {@code <sys-root>/fs/cgroup} once, at construction:
+ * <ul>
+ *   <li>unified (v2 only): {@code cgroup.controllers} at the top;
+ *   <li>hybrid: v1 controllers in {@code <controller>/} directories, cgroup2 in {@code unified/};
+ *   <li>legacy (v1 only): controller directories, possibly co-mounted as {@code cpu,cpuacct}.
+ * </ul>
+ * For each controller, the hierarchy the process's line names is read: a controller is bound to
+ * exactly one hierarchy, so a v1 line for it means v1 holds its accounting. When a process sits in
+ * the v1 root but in a v2 child (a hybrid host whose v1 controllers are unused), the v2 cgroup is
+ * read instead, as root accounting would describe the whole host.
+ *
+ * <p>Not thread-safe (one read buffer); one instance per collector thread.
+ */
+public final class CgroupReader {
+
+  public static final Path DEFAULT_SYS_ROOT = Path.of("/sys");
+
+  private final Path procRoot;
+  private final int userHz;
+  private final ParseProblems problems;
+  private final FileSlurper slurper = new FileSlurper(4096, 1024 * 1024);
+  private final Path unifiedMount;   // null when there is no cgroup2 hierarchy
+  private final Path cpuMount;       // v1 hierarchies, null when absent
+  private final Path cpuacctMount;
+  private final Path memoryMount;
+
+  /**
+   * @param procRoot where the host's procfs is mounted, normally /proc
+   * @param sysRoot where the host's sysfs is mounted, normally /sys
+   * @param userHz USER_HZ of the host kernel, for v1 cpuacct.stat
+   */
+  public CgroupReader(Path procRoot, Path sysRoot, int userHz, ParseProblems problems) {
+    this.procRoot = procRoot;
+    this.userHz = userHz;
+    this.problems = problems;
+    Path fs = sysRoot.resolve("fs/cgroup");
+    if (Files.exists(fs.resolve("cgroup.controllers"))) {
+      unifiedMount = fs;
+    } else if (Files.exists(fs.resolve("unified/cgroup.controllers"))) {
+      unifiedMount = fs.resolve("unified");
+    } else {
+      unifiedMount = null;
+    }
+    cpuMount = v1Mount(fs, "cpu", "cpu,cpuacct", "cpuacct,cpu");
+    cpuacctMount = v1Mount(fs, "cpuacct", "cpu,cpuacct", "cpuacct,cpu");
+    memoryMount = v1Mount(fs, "memory");
+  }
+
+  public static CgroupReader host(ParseProblems problems) {
+    return new CgroupReader(Path.of("/proc"), DEFAULT_SYS_ROOT, KernelStatParser.DEFAULT_USER_HZ,
+        problems);
+  }
+
+  /** The cgroup2 mount point, if the host has one. */
+  public Optional<Path> unifiedMount() {
+    return Optional.ofNullable(unifiedMount);
+  }
+
+  public Optional<ProcessCgroups> processCgroups(int pid) {
+    Path file = procRoot.resolve(Integer.toString(pid)).resolve("cgroup");
+    if (read(file, ProcCgroupParser.SOURCE, false) < 0) {
+      return Optional.empty();
+    }
+    return ProcCgroupParser.parse(slurper.buffer(), slurper.length(), problems);
+  }
+
+  /** CPU accounting of the process's cgroup; empty when its usage cannot be read. */
+  public Optional<CgroupCpu> cpu(ProcessCgroups cgroups) {
+    CgroupCpu.Builder cpu = new CgroupCpu.Builder();
+    if (cpuacctMount != null && useV1(cgroups.cpuacct(), cgroups.unified())) {
+      Path acct = dir(cpuacctMount, cgroups.cpuacct());
+      if (acct == null
+          || read(acct.resolve("cpuacct.usage"), "cgroup v1 cpuacct.usage", false) < 0
+          || !CgroupFiles.v1CpuacctUsage(buf(), len(), cpu, problems)) {
+        return Optional.empty();
+      }
+      if (read(acct.resolve("cpuacct.stat"), "cgroup v1 cpuacct.stat", true) >= 0) {
+        CgroupFiles.v1CpuacctStat(buf(), len(), userHz, cpu, problems);
+      }
+      Path dir = cpuMount == null || cgroups.cpu() == null ? null : dir(cpuMount, cgroups.cpu());
+      if (dir != null) {
+        if (read(dir.resolve("cpu.stat"), "cgroup v1 cpu.stat", true) >= 0) {
+          CgroupFiles.v1CpuStat(buf(), len(), cpu, problems);
+        }
+        if (read(dir.resolve("cpu.cfs_quota_us"), "cgroup v1 cpu.cfs_quota_us", true) >= 0) {
+          CgroupFiles.v1CfsQuota(buf(), len(), cpu, problems);
+        }
+        if (read(dir.resolve("cpu.cfs_period_us"), "cgroup v1 cpu.cfs_period_us", true) >= 0) {
+          CgroupFiles.v1CfsPeriod(buf(), len(), cpu, problems);
+        }
+      }
+      return Optional.of(cpu.build());
+    }
+    Path dir = unifiedMount == null || cgroups.unified() == null
+        ? null : dir(unifiedMount, cgroups.unified());
+    if (dir == null) {
+      return Optional.empty();
+    }
+    if (read(dir.resolve("cpu.stat"), "cgroup v2 cpu.stat", false) < 0
+        || !CgroupFiles.v2CpuStat(buf(), len(), cpu, problems)) {
+      return Optional.empty();
+    }
+    // cpu.max exists only where the cpu controller is enabled, and never at the root.
+    if (read(dir.resolve("cpu.max"), "cgroup v2 cpu.max", true) >= 0) {
+      CgroupFiles.v2CpuMax(buf(), len(), cpu, problems);
+    }
+    return Optional.of(cpu.build());
+  }
+
+  /** Memory of the process's cgroup; empty when its usage cannot be read. */
+  public Optional<CgroupMemory> memory(ProcessCgroups cgroups) {
+    CgroupMemory.Builder memory = new CgroupMemory.Builder();
+    if (memoryMount != null && useV1(cgroups.memory(), cgroups.unified())) {
+      Path dir = dir(memoryMount, cgroups.memory());
+      if (dir == null
+          || read(dir.resolve("memory.usage_in_bytes"), "cgroup v1 memory.usage_in_bytes", false) < 0
+          || !CgroupFiles.v1MemoryUsage(buf(), len(), memory, problems)) {
+        return Optional.empty();
+      }
+      if (read(dir.resolve("memory.stat"), "cgroup v1 memory.stat", true) >= 0) {
+        CgroupFiles.v1MemoryStat(buf(), len(), memory, problems);
+      }
+      if (read(dir.resolve("memory.limit_in_bytes"), "cgroup v1 memory.limit_in_bytes", true) >= 0) {
+        CgroupFiles.v1MemoryLimit(buf(), len(), memory, problems);
+      }
+      if (read(dir.resolve("memory.oom_control"), "cgroup v1 memory.oom_control", true) >= 0) {
+        CgroupFiles.v1OomControl(buf(), len(), memory, problems);
+      }
+      return Optional.of(memory.build());
+    }
+    Path dir = unifiedMount == null || cgroups.unified() == null
+        ? null : dir(unifiedMount, cgroups.unified());
+    if (dir == null) {
+      return Optional.empty();
+    }
+    // memory.* files exist only where the memory controller is enabled (and not at the root).
+    if (read(dir.resolve("memory.current"), "cgroup v2 memory.current", true) < 0
+        || !CgroupFiles.v2MemoryCurrent(buf(), len(), memory, problems)) {
+      return Optional.empty();
+    }
+    if (read(dir.resolve("memory.stat"), "cgroup v2 memory.stat", true) >= 0) {
+      CgroupFiles.v2MemoryStat(buf(), len(), memory, problems);
+    }
+    if (read(dir.resolve("memory.max"), "cgroup v2 memory.max", true) >= 0) {
+      CgroupFiles.v2MemoryMax(buf(), len(), memory, problems);
+    }
+    if (read(dir.resolve("memory.events"), "cgroup v2 memory.events", true) >= 0) {
+      CgroupFiles.v2MemoryEvents(buf(), len(), memory, problems);
+    }
+    return Optional.of(memory.build());
+  }
+
+  /**
+   * Pressure of {@code cpu}, {@code memory} or {@code io} for the process's v2 cgroup; empty on
+   * v1-only hosts and kernels without PSI.
+   */
+  public Optional<PressureStall> pressure(ProcessCgroups cgroups, String resource) {
+    Path dir = unifiedMount == null || cgroups.unified() == null
+        ? null : dir(unifiedMount, cgroups.unified());
+    if (dir == null) {
+      return Optional.empty();
+    }
+    String source = "cgroup v2 " + resource + ".pressure";
+    if (read(dir.resolve(resource + ".pressure"), source, true) < 0) {
+      return Optional.empty();
+    }
+    return PressureParser.parse(buf(), len(), source, problems);
+  }
+
+  private boolean useV1(String v1Path, String v2Path) {
+    if (v1Path == null) {
+      return false;
+    }
+    boolean v2Child = unifiedMount != null && v2Path != null && !v2Path.equals("/");
+    return !v1Path.equals("/") || !v2Child;
+  }
+
+  /**
+   * The directory of a cgroup, or null (reported) for a path that leaves the hierarchy: inside a
+   * cgroup namespace, cgroups outside it read as {@code /../..}, which must not resolve to
+   * arbitrary directories of the agent's view.
+   */
+  private Path dir(Path mount, String cgroupPath) {
+    if (cgroupPath.equals("/..") || cgroupPath.startsWith("/../") || cgroupPath.contains("/../")
+        || cgroupPath.endsWith("/..")) {
+      problems.report(ProcCgroupParser.SOURCE, ParseProblems.Cause.UNKNOWN_CGROUP_LAYOUT);
+      return null;
+    }
+    // cgroup paths are absolute within the hierarchy; strip the leading '/' to stay under mount.
+    int i = 0;
+    while (i < cgroupPath.length() && cgroupPath.charAt(i) == '/') {
+      i++;
+    }
+    return i == cgroupPath.length() ? mount : mount.resolve(cgroupPath.substring(i));
+  }
+
+  private static Path v1Mount(Path fs, String... names) {
+    for (String name : names) {
+      Path p = fs.resolve(name);
+      if (Files.isDirectory(p)) {
+        return p;
+      }
+    }
+    return null;
+  }
+
+  /**
+   * @return the length read, or -1. A missing file is the cgroup gone (its container or unit
+   *     stopped mid-scan, VANISHED) unless {@code optional}, when it is silently absent.
+   */
+  private int read(Path path, String source, boolean optional) {
+    try {
+      return slurper.read(path);
+    } catch (NoSuchFileException e) {
+      if (!optional) {
+        problems.report(source, ParseProblems.Cause.VANISHED);
+      }
+      return -1;
+    } catch (IOException e) {
+      problems.report(source, ReadFailures.cause(e));
+      return -1;
+    }
+  }
+
+  private byte[] buf() {
+    return slurper.buffer();
+  }
+
+  private int len() {
+    return slurper.length();
+  }
+}
