@@ -1,0 +1,123 @@
+package io.peregrine.agent.collect;
+
+import io.peregrine.agent.AgentConfig;
+import io.peregrine.agent.AgentContext;
+import io.peregrine.agent.Collector;
+import io.peregrine.agent.Emitter;
+import io.peregrine.agent.cgroup.CgroupReader;
+import io.peregrine.agent.cgroup.ContainerMetadata;
+import io.peregrine.agent.metrics.AgentMetrics;
+import io.peregrine.agent.procfs.KernelStatParser;
+import io.peregrine.agent.procfs.ProblemCounters;
+import io.peregrine.agent.procfs.ProcFs;
+import io.peregrine.schema.NodeId;
+import io.peregrine.schema.NodeSample;
+import io.peregrine.schema.topic.Topics;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Builds the procfs collectors of a host, in the order the agent runs them each interval:
+ * <ol>
+ *   <li>{@code scan}: the interval's {@link HostScan} (emits nothing; its cost is the scan's);
+ *   <li>{@code node}: a {@link NodeSample};
+ *   <li>{@code apps}: an {@code AppSample} per application instance;
+ *   <li>{@code listens}: {@code ListenEvent}s on change, and periodically for each open listen;
+ *   <li>{@code connections}: {@code ConnectionEvent} OPEN, CLOSE and STATS;
+ *   <li>{@code lifecycle}: {@code ProcessEvent} EXEC and EXIT.
+ * </ol>
+ * Remembered facts of processes are refreshed, and open listens re-announced, about every minute;
+ * an application instance unseen for ten minutes is forgotten (its restart count with it).
+ */
+public final class HostCollectors {
+
+  /** How often remembered facts are re-read and open listens re-announced. */
+  public static final Duration REFRESH = Duration.ofSeconds(60);
+  /** How long an instance that disappeared is remembered, to count its return as a restart. */
+  public static final Duration FORGET = Duration.ofMinutes(10);
+
+  private HostCollectors() {
+  }
+
+  /** The collectors and the scanner they share; the scanner is exposed for benchmarks. */
+  public record Built(List<Collector> collectors, HostScanner scanner, ScanProblems problems) {
+  }
+
+  public static List<Collector> create(AgentContext context, ContainerMetadata metadata, CloudMetadataSource cloud) {
+    return build(context, metadata, cloud).collectors();
+  }
+
+  public static Built build(AgentContext context, ContainerMetadata metadata, CloudMetadataSource cloud) {
+    AgentConfig config = context.config();
+    AgentMetrics metrics = context.metrics();
+    Topics topics = context.topics();
+    long intervalMs = config.interval().toMillis();
+    int refreshScans = scans(REFRESH, intervalMs);
+    int userHz = KernelStatParser.DEFAULT_USER_HZ;
+    ScanProblems problems = new ScanProblems(new ProblemCounters(), metrics);
+
+    ProcFs scanFs = new ProcFs(config.procRoot(), config.hostRoot(), userHz, problems);
+    ProcFs nodeFs = new ProcFs(config.procRoot(), config.hostRoot(), userHz, problems);
+    CgroupReader cgroups = new CgroupReader(config.procRoot(), config.sysRoot(), userHz, problems);
+    NodeId node = NodeId.newBuilder()
+        .setHostname(context.nodeName())
+        .setMachineId(NodeSampler.machineId(nodeFs, config.sysRoot()))
+        .build();
+    RecordStamp stamp = new RecordStamp(node, context.agentRunId(), context::nextSeq, intervalMs);
+
+    HostScanner scanner = new HostScanner(scanFs, cgroups, metadata, problems, refreshScans);
+    NodeSampler nodeSampler = new NodeSampler(stamp, topics.rawNodeMetrics().name(), nodeFs,
+        config.sysRoot(), config.hostRoot(), cloud, problems);
+    AppSampler apps = new AppSampler(stamp, topics.rawAppMetrics().name(), scans(FORGET, intervalMs));
+    ListenTracker listens = new ListenTracker(stamp, topics.rawListens().name(), refreshScans);
+    ConnectionTracker connections = new ConnectionTracker(stamp, topics.rawConnections().name());
+    ProcessTracker lifecycle = new ProcessTracker(stamp, topics.rawLifecycle().name());
+
+    Collector nodeCollector = new Collector() {
+      @Override
+      public String name() {
+        return "node";
+      }
+
+      @Override
+      public void collect(long nowMillis, Emitter out) {
+        nodeSampler.sample(nowMillis).ifPresent((NodeSample s) ->
+            out.emit(topics.rawNodeMetrics(), stamp.nodeKey(), s, nowMillis));
+      }
+    };
+    String nodeKey = stamp.nodeKey();
+    List<Collector> collectors = List.of(
+        ScanDrivenCollector.scan(scanner),
+        nodeCollector,
+        new ScanDrivenCollector<>("apps", scanner, topics.rawAppMetrics(), apps::update,
+            s -> nodeKey, s -> s.getTimestamp().toEpochMilli()),
+        new ScanDrivenCollector<>("listens", scanner, topics.rawListens(), listens::update,
+            ListenTracker::key, e -> e.getTimestamp().toEpochMilli()),
+        new ScanDrivenCollector<>("connections", scanner, topics.rawConnections(), connections::update,
+            e -> nodeKey, e -> e.getTimestamp().toEpochMilli()),
+        new ScanDrivenCollector<>("lifecycle", scanner, topics.rawLifecycle(), lifecycle::update,
+            e -> nodeKey, e -> e.getTimestamp().toEpochMilli()));
+
+    metrics.gauge("peregrine_agent_processes", "Processes seen by the latest scan",
+        () -> latest(scanner) == null ? 0 : latest(scanner).processes().size());
+    metrics.gauge("peregrine_agent_app_instances", "Application instances seen by the latest scan",
+        () -> latest(scanner) == null ? 0 : latest(scanner).instances().size());
+    metrics.gauge("peregrine_agent_tcp_sockets", "Listening and established TCP sockets seen by the latest scan",
+        () -> latest(scanner) == null ? 0 : latest(scanner).sockets().size());
+    metrics.gauge("peregrine_agent_open_connections", "Established connections tracked",
+        connections::openConnections);
+    metrics.gauge("peregrine_agent_fd_readlinks", "Descriptor links read so far (cost of socket ownership)",
+        scanner::readlinks);
+    metrics.gauge("peregrine_agent_unowned_listens", "Listening sockets seen without a readable owner",
+        listens::unowned);
+    return new Built(collectors, scanner, problems);
+  }
+
+  private static HostScan latest(HostScanner scanner) {
+    return scanner.latest();
+  }
+
+  private static int scans(Duration d, long intervalMs) {
+    return (int) Math.max(1, (d.toMillis() + intervalMs - 1) / intervalMs);
+  }
+}

@@ -1,0 +1,328 @@
+package io.peregrine.agent.collect;
+
+import io.peregrine.agent.procfs.ParseProblems.Cause;
+import io.peregrine.agent.procfs.ProcLinks;
+import io.peregrine.agent.procfs.ReadFailures;
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Finds which process holds each socket, by the {@code socket:[inode]} targets of
+ * /proc/&lt;pid&gt;/fd links, without reading every link at every scan.
+ *
+ * <p>A readlink costs microseconds; a host with 1,000 processes and 10,000 sockets has tens of
+ * thousands of descriptors, and their targets rarely change. So each process's descriptors are
+ * remembered by number: a scan lists the fd directories (which also counts them) and reads only
+ * the links of numbers it has not seen. A number closed and reused between two scans keeps its old
+ * target in memory; that shows as a socket of the tables without an owner, and is resolved in
+ * widening passes, each only if sockets are still unowned:
+ * <ol>
+ *   <li>the descriptors whose remembered socket left the tables since the previous scan — a
+ *       server that closes a connection and accepts another gets the same number back;
+ *   <li>every descriptor of the processes that hold TCP sockets;
+ *   <li>every descriptor of every process.
+ * </ol>
+ * Sockets still unowned after that (a connection waiting in an accept queue, a process the agent
+ * may not inspect) start no new pass before {@code retryScans} scans. Independently, each
+ * process's links are all read again every {@code refreshScans} scans (staggered by pid), which
+ * bounds how long a socket handed to another process keeps its former owner.
+ *
+ * <p>Not thread-safe; used by the scan thread only.
+ */
+final class SocketOwners {
+
+  static final String FD_SOURCE = "/proc/<pid>/fd";
+
+  private static final int[] NO_FDS = new int[0];
+  private static final long[] NO_TARGETS = new long[0];
+  /** Target of a descriptor that is not a socket. */
+  private static final long NOT_A_SOCKET = -1;
+
+  /** The remembered descriptors of one process, sorted by number. */
+  private static final class FdTable {
+    int[] fds = NO_FDS;
+    long[] targets = NO_TARGETS;
+    long refreshedScan = -1;
+    boolean hasSockets;
+    boolean hasTcp;
+  }
+
+  private final Path procRoot;
+  private final ScanProblems problems;
+  private final int retryScans;
+  private final int refreshScans;
+  private final Map<Integer, FdTable> tables = new HashMap<>();
+  private LongIntMap previousWanted = new LongIntMap(16);
+  private final Map<Long, Long> givenUpSince = new HashMap<>();
+  private int[] scratch = new int[1024];
+  private long readlinks;
+  private long fullPasses;
+
+  SocketOwners(Path procRoot, ScanProblems problems, int retryScans, int refreshScans) {
+    this.procRoot = procRoot;
+    this.problems = problems;
+    this.retryScans = Math.max(1, retryScans);
+    this.refreshScans = Math.max(1, refreshScans);
+  }
+
+  /**
+   * Lists the descriptors of {@code pid} and reads the links of those not seen before (of all of
+   * them when {@code fresh}, a process not seen before, or when its periodic refresh is due).
+   *
+   * @return the number of open descriptors, or -1 when the directory cannot be read (reported)
+   */
+  int list(int pid, boolean fresh, long scan) {
+    Path dir = procRoot.resolve(Integer.toString(pid)).resolve("fd");
+    // java.io.File.list reads the names in one native call; a DirectoryStream makes a Path per
+    // entry, which is a tenth of the cost of a scan of a host with tens of thousands of descriptors.
+    String[] names = dir.toFile().list();
+    if (names == null) {
+      // File.list says nothing of why: ask again through NIO for the cause.
+      try (DirectoryStream<Path> ignored = Files.newDirectoryStream(dir)) {
+        problems.report(FD_SOURCE, Cause.VANISHED);  // listed now: it was gone or not a directory
+      } catch (IOException e) {
+        problems.report(FD_SOURCE, e instanceof NoSuchFileException ? Cause.VANISHED : ReadFailures.cause(e));
+      }
+      tables.remove(pid);
+      return -1;
+    }
+    if (scratch.length < names.length) {
+      scratch = new int[Math.max(names.length, scratch.length * 2)];
+    }
+    int n = 0;
+    for (String name : names) {
+      int fd = parseFd(name);
+      if (fd >= 0) {
+        scratch[n++] = fd;
+      }
+    }
+    Arrays.sort(scratch, 0, n);
+    FdTable table = tables.get(pid);
+    if (table == null || fresh) {
+      table = new FdTable();
+      tables.put(pid, table);
+    }
+    boolean refresh = table.refreshedScan < 0 || (scan + pid) % refreshScans == 0;
+    merge(pid, dir, table, scratch, n, refresh, scan);
+    return n;
+  }
+
+  /** Forgets a process that is gone (or whose pid now names another process). */
+  void forget(int pid) {
+    tables.remove(pid);
+  }
+
+  /** Forgets every process not in {@code alive}. */
+  void retain(Set<Integer> alive) {
+    tables.keySet().retainAll(alive);
+  }
+
+  /**
+   * The owner of each inode of {@code wanted} (its keys): the lowest pid (of {@code pids},
+   * ascending) holding it. Inodes no process holds are left out.
+   */
+  LongIntMap owners(int[] pids, int pidCount, LongIntMap wanted, long scan) {
+    List<long[]> stale = new ArrayList<>();
+    LongIntMap found = assign(pids, pidCount, wanted, stale);
+    if (hasMissing(wanted, found, scan)) {
+      for (long[] ref : stale) {
+        FdTable t = tables.get((int) ref[0]);
+        if (t != null && t.refreshedScan != scan) {
+          reread((int) ref[0], t, (int) ref[1]);
+        }
+      }
+      found = assign(pids, pidCount, wanted, null);
+      if (hasMissing(wanted, found, scan)) {
+        for (int i = 0; i < pidCount; i++) {
+          FdTable t = tables.get(pids[i]);
+          if (t != null && t.hasTcp && t.refreshedScan != scan) {
+            reread(pids[i], t, scan);
+          }
+        }
+        found = assign(pids, pidCount, wanted, null);
+      }
+      if (hasMissing(wanted, found, scan)) {
+        fullPasses++;
+        for (int i = 0; i < pidCount; i++) {
+          FdTable t = tables.get(pids[i]);
+          if (t != null && t.refreshedScan != scan) {
+            reread(pids[i], t, scan);
+          }
+        }
+        found = assign(pids, pidCount, wanted, null);
+      }
+      LongIntMap owners = found;
+      wanted.forEachKey(inode -> {
+        if (!owners.containsKey(inode)) {
+          givenUpSince.putIfAbsent(inode, scan);
+        }
+      });
+    }
+    givenUpSince.keySet().removeIf(inode -> !wanted.containsKey(inode));
+    previousWanted = wanted;
+    return found;
+  }
+
+  /** Links read so far (a cost figure for benchmarks and tests). */
+  long readlinks() {
+    return readlinks;
+  }
+
+  /** Scans in which every process's links had to be read again. */
+  long fullPasses() {
+    return fullPasses;
+  }
+
+  // -------------------------------------------------------------------------------- plumbing
+
+  private boolean hasMissing(LongIntMap wanted, LongIntMap owners, long scan) {
+    if (owners.size() == wanted.size()) {
+      return false;
+    }
+    boolean[] missing = {false};
+    wanted.forEachKey(inode -> {
+      if (!missing[0] && !owners.containsKey(inode)) {
+        Long since = givenUpSince.get(inode);
+        if (since == null || scan - since >= retryScans) {
+          if (since != null) {
+            givenUpSince.remove(inode);
+          }
+          missing[0] = true;
+        }
+      }
+    });
+    return missing[0];
+  }
+
+  /**
+   * Owners from the remembered targets. With {@code stale}, also collects (pid, fd) of the
+   * descriptors whose remembered socket was in the previous scan's tables and is not any more.
+   */
+  private LongIntMap assign(int[] pids, int pidCount, LongIntMap wanted, List<long[]> stale) {
+    LongIntMap owners = new LongIntMap(wanted.size());
+    for (int i = 0; i < pidCount; i++) {
+      FdTable t = tables.get(pids[i]);
+      if (t == null || !t.hasSockets) {
+        continue;
+      }
+      int pid = pids[i];
+      boolean tcp = false;
+      long[] targets = t.targets;
+      for (int j = 0; j < targets.length; j++) {
+        long target = targets[j];
+        if (target < 0) {
+          continue;
+        }
+        if (wanted.containsKey(target)) {
+          owners.putIfAbsent(target, pid);
+          tcp = true;
+        } else if (previousWanted.containsKey(target)) {
+          tcp = true;
+          if (stale != null) {
+            stale.add(new long[] {pids[i], t.fds[j]});
+          }
+        }
+      }
+      t.hasTcp = tcp;
+    }
+    return owners;
+  }
+
+  /** Merges the listed numbers into the table, reading the links of new numbers. */
+  private void merge(int pid, Path dir, FdTable table, int[] listed, int n, boolean all, long scan) {
+    if (!all && table.fds.length == n && Arrays.equals(table.fds, 0, n, listed, 0, n)) {
+      return;  // the same numbers as last time: nothing to read
+    }
+    int[] fds = new int[n];
+    long[] targets = new long[n];
+    int kept = 0;
+    int j = 0;
+    boolean sockets = false;
+    for (int i = 0; i < n; i++) {
+      int fd = listed[i];
+      while (j < table.fds.length && table.fds[j] < fd) {
+        j++;
+      }
+      long target;
+      if (!all && j < table.fds.length && table.fds[j] == fd) {
+        target = table.targets[j];
+      } else {
+        target = readTarget(dir, fd);
+        if (target == Long.MIN_VALUE) {
+          continue;  // closed since the directory was listed
+        }
+      }
+      fds[kept] = fd;
+      targets[kept] = target;
+      sockets |= target >= 0;
+      kept++;
+    }
+    table.fds = kept == n ? fds : Arrays.copyOf(fds, kept);
+    table.targets = kept == n ? targets : Arrays.copyOf(targets, kept);
+    table.hasSockets = sockets;
+    if (all) {
+      table.refreshedScan = scan;
+    }
+  }
+
+  /** Reads one remembered descriptor's link again. */
+  private void reread(int pid, FdTable table, int fd) {
+    int j = Arrays.binarySearch(table.fds, fd);
+    if (j < 0) {
+      return;
+    }
+    long target = readTarget(procRoot.resolve(Integer.toString(pid)).resolve("fd"), fd);
+    if (target == Long.MIN_VALUE) {
+      target = NOT_A_SOCKET;  // closed since listed; the next listing drops it
+    }
+    table.targets[j] = target;
+    table.hasSockets |= target >= 0;
+  }
+
+  private void reread(int pid, FdTable table, long scan) {
+    Path dir = procRoot.resolve(Integer.toString(pid)).resolve("fd");
+    int[] fds = table.fds;
+    merge(pid, dir, table, fds, fds.length, true, scan);
+  }
+
+  /** The socket inode, {@link #NOT_A_SOCKET}, or Long.MIN_VALUE when the link is gone. */
+  private long readTarget(Path dir, int fd) {
+    readlinks++;
+    try {
+      long inode = ProcLinks.socketInode(Files.readSymbolicLink(dir.resolve(Integer.toString(fd))).toString());
+      return inode >= 0 ? inode : NOT_A_SOCKET;
+    } catch (IOException e) {
+      return Long.MIN_VALUE;
+    }
+  }
+
+  static int parseFd(String name) {
+    int n = name.length();
+    if (n == 0 || n > 9) {
+      return -1;
+    }
+    int fd = 0;
+    for (int i = 0; i < n; i++) {
+      char ch = name.charAt(i);
+      if (ch < '0' || ch > '9') {
+        return -1;
+      }
+      fd = fd * 10 + (ch - '0');
+    }
+    return fd;
+  }
+
+  /** For tests: the pids with remembered descriptors. */
+  Set<Integer> remembered() {
+    return tables.keySet();
+  }
+}
