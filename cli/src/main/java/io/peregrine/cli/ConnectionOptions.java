@@ -51,6 +51,15 @@ public final class ConnectionOptions {
         return externalRegistry() ? schemaRegistryUrl : DEFAULT_REGISTRY;
     }
 
+    /** The same options with Kafka and the registry pinned to the given addresses (e.g. the embedded ones). */
+    ConnectionOptions resolved(String bootstrap, String registryUrl) {
+        ConnectionOptions o = new ConnectionOptions();
+        o.bootstrapServers = bootstrap;
+        o.schemaRegistryUrl = registryUrl;
+        o.clientConfig = clientConfig;
+        return o;
+    }
+
     /** Extra settings from {@code --client-config}, for both the Kafka and the registry clients. */
     Map<String, Object> extraConfig() {
         Map<String, Object> out = new HashMap<>();

@@ -7,11 +7,13 @@ import io.peregrine.schema.registry.SchemaRegistryClient;
 import io.peregrine.schema.serde.SerdeConfig;
 import io.peregrine.schema.topic.TopicAdmin;
 import io.peregrine.schema.topic.Topics;
+import io.peregrine.streams.StreamsApp;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.apache.kafka.clients.admin.Admin;
@@ -29,7 +31,7 @@ import picocli.CommandLine.Model.CommandSpec;
  * Ctrl-C or SIGTERM, in reverse order of start.
  */
 @Command(name = "up", mixinStandardHelpOptions = true,
-        description = "Run Peregrine on this machine: Kafka broker, schema registry, topics.")
+        description = "Run Peregrine on this machine: Kafka broker, schema registry, topics, Streams, edge agent.")
 final class UpCommand implements Callable<Integer> {
 
     private static final Logger log = LoggerFactory.getLogger(UpCommand.class);
@@ -58,6 +60,18 @@ final class UpCommand implements Callable<Integer> {
     @Option(names = "--partitions", defaultValue = "" + Topics.DEFAULT_PARTITIONS,
             description = "Partitions of each topic created (default ${DEFAULT-VALUE}).")
     int partitions;
+
+    @Option(names = "--agent", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Run an edge agent for this machine in its own process (default on; --no-agent to skip).")
+    boolean agent;
+
+    @Option(names = "--agent-metrics-port", defaultValue = "9101",
+            description = "Port of the agent's Prometheus endpoint (default ${DEFAULT-VALUE}).")
+    int agentMetricsPort;
+
+    @Option(names = "--api-port", defaultValue = "8080",
+            description = "Port of the query API of the Streams application (default ${DEFAULT-VALUE}).")
+    int apiPort;
 
     @Option(names = "--replication-factor", defaultValue = "1",
             description = "Replication factor of each topic created (default ${DEFAULT-VALUE}).")
@@ -117,8 +131,18 @@ final class UpCommand implements Callable<Integer> {
             long created = status.stream().filter(TopicAdmin.Status::created).count();
             println(out, "topics     " + status.size() + " ready (" + created + " created, " + partitions
                     + " partitions each; `peregrine topics list` shows them)");
+            ConnectionOptions resolved = connection.resolved(bootstrap, registryUrl);
+            StreamsApp streams = StreamsCommand.start(resolved, dir, "127.0.0.1", apiPort, Map.of());
+            started.push(streams);
+            println(out, StreamsCommand.describe(streams));
+            if (agent) {
+                AgentProcess agentProcess = AgentProcess.start(dir, bootstrap, registryUrl, agentMetricsPort);
+                started.push(agentProcess);
+                println(out, "agent      pid " + agentProcess.pid() + " (metrics http://127.0.0.1:" + agentMetricsPort
+                        + "/metrics, log " + agentProcess.log() + ")");
+            }
             println(out, "peregrine ready");
-        } catch (RuntimeException e) {
+        } catch (Exception e) {
             stopAll();
             throw e;
         }

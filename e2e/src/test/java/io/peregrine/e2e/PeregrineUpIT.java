@@ -54,12 +54,14 @@ class PeregrineUpIT {
         int kafkaPort = freePort();
         int controllerPort = freePort();
         int registryPort = freePort();
+        int agentMetricsPort = freePort();
+        int apiPort = freePort();
         String bootstrap = "127.0.0.1:" + kafkaPort;
         String registryUrl = "http://127.0.0.1:" + registryPort;
 
         Process up = peregrine("up", "--home", home.toString(), "--kafka-port", "" + kafkaPort,
                 "--kafka-controller-port", "" + controllerPort, "--registry-port", "" + registryPort,
-                "--partitions", "2").start();
+                "--agent-metrics-port", "" + agentMetricsPort, "--api-port", "" + apiPort, "--partitions", "2").start();
         BlockingQueue<String> lines = new LinkedBlockingQueue<>();
         pump(up, lines);
         List<String> seen = new ArrayList<>();
@@ -72,8 +74,15 @@ class PeregrineUpIT {
             assertThat(seen).anyMatch(l -> l.startsWith("kafka ") && l.contains(bootstrap));
             assertThat(seen).anyMatch(l -> l.startsWith("registry ") && l.contains(registryUrl));
             assertThat(seen).anyMatch(l -> l.startsWith("topics ") && l.contains("15 ready"));
+            assertThat(seen).anyMatch(l -> l.startsWith("agent ") && l.contains(":" + agentMetricsPort + "/metrics"));
+            assertThat(seen).anyMatch(l -> l.startsWith("streams ") && l.contains(":" + apiPort + "/api/v1"));
+            var http = java.net.http.HttpClient.newHttpClient();
+            var apps = http.send(java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create("http://127.0.0.1:" + apiPort + "/api/v1/apps")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertThat(apps.statusCode()).as("query API answers: " + apps.body()).isEqualTo(200);
             List<ProcessHandle> children = up.descendants().toList();
-            assertThat(children).as("the broker runs in its own process").isNotEmpty();
+            assertThat(children).as("the broker and the agent run in their own processes").hasSizeGreaterThanOrEqualTo(2);
 
             SchemaRegistryClient client = SchemaRegistryClient.create(Map.of("schema.registry.url", registryUrl));
             Topics topics = Topics.create(client, SerdeConfig.from(Map.of()), 2);
@@ -83,6 +92,14 @@ class PeregrineUpIT {
                 SpecificRecord sample = samples.get(topic.valueType());
                 assertThat(readBack(bootstrap, topic, sample)).as(topic.name()).isEqualTo(sample);
             }
+
+            // The agent watches this machine: its node sample arrives through the registry.
+            String machineId = Files.readString(Path.of("/etc/machine-id")).trim();
+            Process nodeTail = peregrine("tail", topics.rawNodeMetrics().name(), "--from-beginning", "--max", "2",
+                    "--idle-timeout", "30", "--bootstrap-servers", bootstrap, "--schema-registry-url", registryUrl).start();
+            String nodeJson = new String(nodeTail.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(nodeTail.waitFor(90, TimeUnit.SECONDS)).isTrue();
+            assertThat(nodeJson).as("a node sample of this machine from the agent").contains(machineId);
 
             // tail, as a user runs it, decodes through the registry into one JSON object per line.
             Process tail = peregrine("tail", topics.rawL7().name(), "--from-beginning", "--max", "1",
