@@ -1,5 +1,6 @@
 package io.peregrine.cli;
 
+import io.peregrine.kafka.ChildJvm;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -39,13 +40,11 @@ final class AgentProcess implements AutoCloseable {
     static AgentProcess start(Path home, String bootstrap, String registryUrl, int metricsPort) throws IOException {
         Path log = home.resolve("logs").resolve("agent.log");
         Files.createDirectories(log.getParent());
-        List<String> command = new ArrayList<>();
-        command.add(ProcessHandle.current().info().command().orElse("java"));
-        command.addAll(JVM_OPTIONS);
+        List<String> command = new ArrayList<>(JVM_OPTIONS);
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), Peregrine.class.getName(), "agent",
                 "--exit-with-parent", "--home", home.toString(), "--bootstrap-servers", bootstrap,
                 "--schema-registry-url", registryUrl, "--metrics-port", Integer.toString(metricsPort)));
-        Process process = new ProcessBuilder(command)
+        Process process = new ProcessBuilder(ChildJvm.command(command))
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                 .start();

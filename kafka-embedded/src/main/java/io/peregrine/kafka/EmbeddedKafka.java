@@ -229,7 +229,6 @@ public final class EmbeddedKafka implements AutoCloseable {
                 props.store(out, "Written by Peregrine at each start; edit the caller's settings instead");
             }
             List<String> command = new ArrayList<>();
-            command.add(javaExecutable());
             command.addAll(config.jvmOptions);
             command.add("-Dlogback.configurationFile=peregrine-broker-logback.xml");
             command.add("-Dkafka.logs.dir=" + config.dataDir.resolve("logs"));
@@ -237,7 +236,7 @@ public final class EmbeddedKafka implements AutoCloseable {
             command.add(System.getProperty("java.class.path"));
             command.add(BrokerMain.class.getName());
             command.add(propsFile.toString());
-            Process process = new ProcessBuilder(command)
+            Process process = new ProcessBuilder(ChildJvm.command(command))
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(config.logFile.toFile()))
                     .start();
@@ -391,11 +390,6 @@ public final class EmbeddedKafka implements AutoCloseable {
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(host))) {
             return socket.getLocalPort();
         }
-    }
-
-    private static String javaExecutable() {
-        return ProcessHandle.current().info().command()
-                .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     }
 
     /** The broker could not be started; the message says why and quotes its log. */
