@@ -117,7 +117,7 @@ class StreamsAppIT {
                 StreamsAppConfig.STATE_DIR, stateDir.resolve(appId).toString(),
                 StreamsAppConfig.API_PORT, "0",
                 StreamsAppConfig.TOPIC_PARTITIONS, String.valueOf(PARTITIONS),
-                StreamsAppConfig.IDLE_SOURCE_TIMEOUT_MS, "1000",
+                StreamsAppConfig.IDLE_SOURCE_TIMEOUT_MS, "60000",
                 StreamsAppConfig.COMMIT_INTERVAL_MS, "100")));
         app.start();
         assertThat(app.awaitRunning(Duration.ofSeconds(60))).as("streams running").isTrue();
