@@ -1,0 +1,209 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * Socket data syscalls: read/write, recvfrom/sendto, readv/writev, recvmsg/sendmsg.
+ *
+ * Cost model: every one of these syscalls on the host runs the entry program, whose first act is
+ * one hash lookup of (tgid, fd) in `conns`; file and pipe I/O misses and leaves. Only tracked
+ * sockets stash arguments, and only the first call after a direction change copies payload.
+ * Per-syscall tracepoints fire for their own syscall only (raw_syscalls would run for all).
+ */
+#ifndef PEREGRINE_L7_SYSCALLS_H
+#define PEREGRINE_L7_SYSCALLS_H
+
+static __always_inline void io_enter(__s32 fd, __u64 ptr, __u32 iovcnt, __u64 count)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct conn_key key = { .tgid = id >> 32, .fd = fd };
+	struct io_args a = {};
+
+	if (!bpf_map_lookup_elem(&conns, &key))
+		return;
+	a.ptr = ptr;
+	a.enter_ts = bpf_ktime_get_ns();
+	a.fd = fd;
+	a.iovcnt = iovcnt;
+	a.count = count;
+	bpf_map_update_elem(&io_stash, &id, &a, BPF_ANY);
+}
+
+/* sendmsg/recvmsg: the iovec array is behind the user's msghdr. */
+static __always_inline void io_enter_msg(__s32 fd, __u64 msg)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct conn_key key = { .tgid = id >> 32, .fd = fd };
+	struct user_msghdr m;
+
+	if (!bpf_map_lookup_elem(&conns, &key))
+		return;
+	if (bpf_probe_read_user(&m, sizeof(m), (const void *)msg)) {
+		count(PG_CNT_CAPTURE_FAULT);
+		return;
+	}
+	/* iovcnt 0 would mean "plain buffer" to capture(); a message without iovecs has no payload. */
+	if (m.msg_iovlen == 0)
+		return;
+	io_enter(fd, (__u64)m.msg_iov, m.msg_iovlen > PG_MAX_IOV ? PG_MAX_IOV : m.msg_iovlen, 0);
+}
+
+static __always_inline int io_exit(long ret, bool is_write)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct io_args *stashed = bpf_map_lookup_elem(&io_stash, &id);
+	struct conn_key key = {};
+	struct io_args a;
+	struct conn *c;
+	bool request_dir;
+	__u64 now;
+	__u8 io = is_write ? IO_WRITE : IO_READ;
+
+	if (!stashed)
+		return 0;
+	a = *stashed;
+	bpf_map_delete_elem(&io_stash, &id);
+	if (ret <= 0)
+		return 0; /* error, EAGAIN or EOF: nothing moved */
+	key.tgid = id >> 32;
+	key.fd = a.fd;
+	c = bpf_map_lookup_elem(&conns, &key);
+	if (!c)
+		return 0; /* closed meanwhile by another thread */
+
+	if (is_write)
+		__sync_fetch_and_add(&c->bytes_sent, ret);
+	else
+		__sync_fetch_and_add(&c->bytes_received, ret);
+
+	/* The client writes requests and reads responses; the server the other way round. */
+	request_dir = (c->direction == PG_DIR_OUTBOUND) == is_write;
+	now = bpf_ktime_get_ns();
+	if (c->last_io == io) {
+		if (c->inflight) {
+			if (request_dir)
+				l7_request_more(&key, c, &a, ret);
+			else
+				l7_response_more(&key, c, &a, ret, now);
+		}
+		return 0;
+	}
+	c->last_io = io;
+	if (c->flags & CONN_F_SKIP)
+		return 0;
+	if (request_dir)
+		/* A write starts when it is called; a read's request starts when its bytes arrived. */
+		l7_request(&key, c, &a, ret, is_write ? a.enter_ts : now, now);
+	else if (c->inflight)
+		l7_response(&key, c, &a, ret, now);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_write")
+int pg_sys_enter_write(struct trace_event_raw_sys_enter *ctx)
+{
+	io_enter((__s32)ctx->args[0], ctx->args[1], 0, 0);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_write")
+int pg_sys_exit_write(struct trace_event_raw_sys_exit *ctx)
+{
+	return io_exit(ctx->ret, true);
+}
+
+SEC("tracepoint/syscalls/sys_enter_read")
+int pg_sys_enter_read(struct trace_event_raw_sys_enter *ctx)
+{
+	io_enter((__s32)ctx->args[0], ctx->args[1], 0, ctx->args[2]);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_read")
+int pg_sys_exit_read(struct trace_event_raw_sys_exit *ctx)
+{
+	return io_exit(ctx->ret, false);
+}
+
+SEC("tracepoint/syscalls/sys_enter_sendto")
+int pg_sys_enter_sendto(struct trace_event_raw_sys_enter *ctx)
+{
+	io_enter((__s32)ctx->args[0], ctx->args[1], 0, 0);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_sendto")
+int pg_sys_exit_sendto(struct trace_event_raw_sys_exit *ctx)
+{
+	return io_exit(ctx->ret, true);
+}
+
+SEC("tracepoint/syscalls/sys_enter_recvfrom")
+int pg_sys_enter_recvfrom(struct trace_event_raw_sys_enter *ctx)
+{
+	io_enter((__s32)ctx->args[0], ctx->args[1], 0, ctx->args[2]);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_recvfrom")
+int pg_sys_exit_recvfrom(struct trace_event_raw_sys_exit *ctx)
+{
+	return io_exit(ctx->ret, false);
+}
+
+SEC("tracepoint/syscalls/sys_enter_writev")
+int pg_sys_enter_writev(struct trace_event_raw_sys_enter *ctx)
+{
+	__u64 n = ctx->args[2];
+
+	if (n)
+		io_enter((__s32)ctx->args[0], ctx->args[1], n > PG_MAX_IOV ? PG_MAX_IOV : n, 0);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_writev")
+int pg_sys_exit_writev(struct trace_event_raw_sys_exit *ctx)
+{
+	return io_exit(ctx->ret, true);
+}
+
+SEC("tracepoint/syscalls/sys_enter_readv")
+int pg_sys_enter_readv(struct trace_event_raw_sys_enter *ctx)
+{
+	__u64 n = ctx->args[2];
+
+	if (n)
+		io_enter((__s32)ctx->args[0], ctx->args[1], n > PG_MAX_IOV ? PG_MAX_IOV : n, 0);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_readv")
+int pg_sys_exit_readv(struct trace_event_raw_sys_exit *ctx)
+{
+	return io_exit(ctx->ret, false);
+}
+
+SEC("tracepoint/syscalls/sys_enter_sendmsg")
+int pg_sys_enter_sendmsg(struct trace_event_raw_sys_enter *ctx)
+{
+	io_enter_msg((__s32)ctx->args[0], ctx->args[1]);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_sendmsg")
+int pg_sys_exit_sendmsg(struct trace_event_raw_sys_exit *ctx)
+{
+	return io_exit(ctx->ret, true);
+}
+
+SEC("tracepoint/syscalls/sys_enter_recvmsg")
+int pg_sys_enter_recvmsg(struct trace_event_raw_sys_enter *ctx)
+{
+	io_enter_msg((__s32)ctx->args[0], ctx->args[1]);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_recvmsg")
+int pg_sys_exit_recvmsg(struct trace_event_raw_sys_exit *ctx)
+{
+	return io_exit(ctx->ret, false);
+}
+
+#endif /* PEREGRINE_L7_SYSCALLS_H */

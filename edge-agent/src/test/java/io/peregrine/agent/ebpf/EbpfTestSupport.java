@@ -1,0 +1,98 @@
+package io.peregrine.agent.ebpf;
+
+import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Preconditions of the sensor tests. On a developer machine a missing precondition skips the test;
+ * in CI ({@code CI=true}) it fails it, because there the toolchain is installed and the tests run
+ * as root, so a skip would hide a broken sensor.
+ */
+final class EbpfTestSupport {
+
+  private EbpfTestSupport() {}
+
+  static boolean inCi() {
+    return "true".equals(System.getenv("CI"));
+  }
+
+  /** Skips (developer machine) or fails (CI) with {@code why} unless {@code ok}. */
+  static void require(boolean ok, String why) {
+    if (ok) {
+      return;
+    }
+    if (inCi()) {
+      fail(why + " (CI=true: tests that need eBPF must run here, not skip)");
+    }
+    assumeTrue(false, why);
+  }
+
+  private static Path extracted;
+
+  /**
+   * The loader the build put on the test classpath (target/classes/native for surefire, inside the
+   * module's jar for failsafe), copied to an executable temporary file; null when not built.
+   */
+  static synchronized Path builtLoader() {
+    if (extracted != null) {
+      return extracted;
+    }
+    try (InputStream in = EbpfSensor.class.getResourceAsStream(EbpfSensor.LOADER_RESOURCE)) {
+      if (in == null) {
+        return null;
+      }
+      Path file = Files.createTempFile("peregrine-loader-test-", "");
+      Files.copy(in, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+      file.toFile().deleteOnExit();
+      extracted = file;
+      return file;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  static Path requireLoader() {
+    Path loader = builtLoader();
+    require(loader != null,
+        "peregrine-loader not built (run src/main/native/build.sh target/classes/native; needs clang, "
+            + "libbpf-dev, bpftool)");
+    return loader;
+  }
+
+  /** Root (or the capabilities root has) and a kernel with BTF. */
+  static void requireEbpfHost() {
+    require(isRoot(), "the eBPF sensor needs root (CAP_BPF, CAP_PERFMON)");
+    require(Files.isReadable(Path.of("/sys/kernel/btf/vmlinux")), "the kernel has no BTF (/sys/kernel/btf/vmlinux)");
+  }
+
+  static boolean isRoot() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+        if (line.startsWith("Uid:")) {
+          return line.split("\\s+")[2].equals("0"); // effective uid
+        }
+      }
+    } catch (IOException e) {
+      return false;
+    }
+    return false;
+  }
+
+  static byte[] resource(String name) {
+    try (InputStream in = EbpfTestSupport.class.getResourceAsStream("/ebpf/" + name)) {
+      if (in == null) {
+        throw new IllegalStateException("missing test resource /ebpf/" + name);
+      }
+      return in.readAllBytes();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}
