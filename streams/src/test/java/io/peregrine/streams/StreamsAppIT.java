@@ -1,5 +1,6 @@
 package io.peregrine.streams;
 
+import io.peregrine.schema.dlq.DeadLetterRecords;
 import static io.peregrine.streams.RawEvents.CHECKOUT;
 import static io.peregrine.streams.RawEvents.FRONTEND;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -226,7 +227,7 @@ class StreamsAppIT {
 
             List<ConsumerRecord<String, DeadLetter>> dead = readAllDlq(1);
             assertThat(dead).hasSize(1);
-            assertThat(new String(dead.get(0).headers().lastHeader(DeadLetters.HEADER_REASON).value(),
+            assertThat(new String(dead.get(0).headers().lastHeader(DeadLetterRecords.HEADER_REASON).value(),
                     StandardCharsets.UTF_8)).isEqualTo("DESERIALIZATION");
 
             String range = "from=" + BASE + "&to=" + BASE.plusSeconds(10L * WINDOWS_BEFORE);

@@ -1,5 +1,6 @@
 package io.peregrine.flink.kafka;
 
+import io.peregrine.schema.dlq.DeadLetterRecords;
 import io.peregrine.schema.DeadLetter;
 import io.peregrine.schema.DeadLetterReason;
 import io.peregrine.schema.serde.AvroDeserializer;
@@ -92,7 +93,7 @@ public final class AvroRecordDeserializer<V extends SpecificRecordBase> implemen
         try {
             value = deserializer.deserialize(record, false);
         } catch (MalformedRecordException e) {
-            out.collect(reject(record, key, DeadLetters.reasonOf(e), e.getMessage(), e));
+            out.collect(reject(record, key, DeadLetterRecords.reasonOf(e), e.getMessage(), e));
             return;
         }
         if (!valueType.isInstance(value)) {

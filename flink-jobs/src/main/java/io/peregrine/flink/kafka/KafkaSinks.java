@@ -1,10 +1,10 @@
 package io.peregrine.flink.kafka;
 
+import io.peregrine.schema.dlq.DeadLetterRecords;
 import io.peregrine.schema.Alert;
 import io.peregrine.schema.DeadLetter;
 import io.peregrine.schema.topic.Topics;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Properties;
 import org.apache.flink.connector.base.DeliveryGuarantee;
@@ -44,7 +44,7 @@ public final class KafkaSinks {
     public static KafkaSink<DeadLetter> deadLetters(KafkaEndpoints endpoints, DeliveryGuarantee guarantee,
                                                     String transactionalIdPrefix) {
         return sink(endpoints, guarantee, transactionalIdPrefix,
-                new AvroRecordSerializer<>(endpoints, Topics::dlq, KafkaSinks::keyBytes, KafkaSinks::dlqHeaders));
+                new AvroRecordSerializer<>(endpoints, Topics::dlq, KafkaSinks::keyBytes, DeadLetterRecords::addHeaders));
     }
 
     private static <V> KafkaSink<V> sink(KafkaEndpoints endpoints, DeliveryGuarantee guarantee, String prefix,
@@ -73,18 +73,5 @@ public final class KafkaSinks {
         byte[] out = new byte[b.remaining()];
         b.get(out);
         return out;
-    }
-
-    private static void dlqHeaders(DeadLetter letter, org.apache.kafka.common.header.Headers headers) {
-        String message = letter.getReasonMessage();
-        headers.add(DeadLetters.HEADER_REASON, utf8(letter.getReason().name()))
-                .add(DeadLetters.HEADER_STAGE, utf8(letter.getStage()))
-                .add(DeadLetters.HEADER_MESSAGE, utf8(message.length() > 1024 ? message.substring(0, 1024) : message))
-                .add(DeadLetters.HEADER_SOURCE,
-                        utf8(letter.getSourceTopic() + "/" + letter.getPartition() + "/" + letter.getOffset()));
-    }
-
-    private static byte[] utf8(String s) {
-        return s.getBytes(StandardCharsets.UTF_8);
     }
 }

@@ -1,5 +1,6 @@
 package io.peregrine.streams.endpoints;
 
+import io.peregrine.schema.dlq.DeadLetterRecords;
 import io.peregrine.schema.DeadLetterReason;
 import io.peregrine.schema.ListenEvent;
 import io.peregrine.schema.NodeSample;
@@ -119,7 +120,7 @@ public final class GlobalIndexProcessor<T> implements Processor<String, byte[], 
         try {
             value = parser.parse(topic, record.value(), context.currentSystemTimeMs());
         } catch (MalformedRecordException e) {
-            reject(DeadLetters.reasonOf(e), e.getMessage(), e, meta, record);
+            reject(DeadLetterRecords.reasonOf(e), e.getMessage(), e, meta, record);
             return;
         } catch (InvalidEventException e) {
             reject(DeadLetterReason.INVARIANT, e.getMessage(), null, meta, record);

@@ -1,5 +1,6 @@
 package io.peregrine.streams.servicemap;
 
+import io.peregrine.schema.dlq.DeadLetterRecords;
 import io.peregrine.schema.AppId;
 import io.peregrine.schema.AppSample;
 import io.peregrine.schema.Collector;
@@ -233,7 +234,7 @@ final class IngestProcessor implements Processor<byte[], byte[], Object, Object>
                 }
             }
         } catch (MalformedRecordException e) {
-            reject(stage, DeadLetters.reasonOf(e), e.getMessage(), e, meta, record);
+            reject(stage, DeadLetterRecords.reasonOf(e), e.getMessage(), e, meta, record);
         } catch (InvalidEventException e) {
             reject(stage, DeadLetterReason.INVARIANT, e.getMessage(), null, meta, record);
         } catch (SerializationException e) {

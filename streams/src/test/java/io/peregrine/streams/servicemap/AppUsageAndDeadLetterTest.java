@@ -1,5 +1,6 @@
 package io.peregrine.streams.servicemap;
 
+import io.peregrine.schema.dlq.DeadLetterRecords;
 import static io.peregrine.streams.RawEvents.APP_NODE;
 import static io.peregrine.streams.RawEvents.CHECKOUT;
 import static io.peregrine.streams.RawEvents.DB_NODE;
@@ -146,11 +147,11 @@ class AppUsageAndDeadLetterTest {
         assertThat(dead.get(0).key()).isEqualTo("app-1".getBytes(StandardCharsets.UTF_8));
         assertThat(dead.get(0).value().getValue().array()).isEqualTo(garbage);
         Headers h = dead.get(2).headers();
-        assertThat(new String(h.lastHeader(DeadLetters.HEADER_REASON).value(), StandardCharsets.UTF_8))
+        assertThat(new String(h.lastHeader(DeadLetterRecords.HEADER_REASON).value(), StandardCharsets.UTF_8))
                 .isEqualTo("INVARIANT");
-        assertThat(new String(h.lastHeader(DeadLetters.HEADER_MESSAGE).value(), StandardCharsets.UTF_8))
+        assertThat(new String(h.lastHeader(DeadLetterRecords.HEADER_MESSAGE).value(), StandardCharsets.UTF_8))
                 .isEqualTo("latency_ns is negative: -42");
-        assertThat(new String(h.lastHeader(DeadLetters.HEADER_STAGE).value(), StandardCharsets.UTF_8))
+        assertThat(new String(h.lastHeader(DeadLetterRecords.HEADER_STAGE).value(), StandardCharsets.UTF_8))
                 .isEqualTo("streams/ingest/l7");
         assertThat(t.counters.sum("dlq.")).isEqualTo(5);
         assertThat(t.counters.get("dlq.streams/ingest/l7.INVARIANT")).isEqualTo(3);
