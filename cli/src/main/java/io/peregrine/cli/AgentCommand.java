@@ -3,7 +3,7 @@ package io.peregrine.cli;
 import io.peregrine.agent.Agent;
 import io.peregrine.agent.AgentConfig;
 import io.peregrine.agent.Collectors;
-import java.io.IOException;
+import io.peregrine.kafka.ChildJvm;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
@@ -103,18 +103,7 @@ final class AgentCommand implements Callable<Integer> {
                 + connection.bootstrapServers() + " (metrics http://127.0.0.1:" + agent.metricsPort() + "/metrics)");
         spec.commandLine().getOut().flush();
         if (exitWithParent) {
-            Thread watchdog = new Thread(() -> {
-                try {
-                    while (System.in.read() >= 0) {
-                        // Nothing is ever written; wait for end-of-file.
-                    }
-                } catch (IOException ignored) {
-                    // Same as end-of-file: the parent is gone.
-                }
-                System.exit(0);
-            }, "parent-watchdog");
-            watchdog.setDaemon(true);
-            watchdog.start();
+            ChildJvm.exitWhenStdinCloses();
         }
         stopped.await();
         return 0;

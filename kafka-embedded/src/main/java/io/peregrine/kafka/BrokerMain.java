@@ -15,9 +15,9 @@ import org.apache.kafka.common.Uuid;
  * {@code kafka.Kafka} main, exactly as {@code kafka-server-start.sh} would.
  *
  * <p>Invariant: the broker never outlives its parent. The parent holds the write end of this
- * process's standard input; when it closes it (clean stop) or dies (even by SIGKILL), the read
- * below sees end-of-file and we exit, which runs Kafka's own shutdown hook (controlled shutdown,
- * logs flushed).
+ * process's standard input; when it closes it (clean stop) or dies (even by SIGKILL),
+ * {@link ChildJvm#exitWhenStdinCloses} sees end-of-file and exits, which runs Kafka's own
+ * shutdown hook (controlled shutdown, logs flushed).
  */
 public final class BrokerMain {
 
@@ -41,9 +41,7 @@ public final class BrokerMain {
             System.err.println("peregrine: formatting the KRaft storage failed (exit " + rc + ")");
             System.exit(rc);
         }
-        Thread watchdog = new Thread(BrokerMain::exitWhenParentGoes, "parent-watchdog");
-        watchdog.setDaemon(true);
-        watchdog.start();
+        ChildJvm.exitWhenStdinCloses();
         kafka.Kafka.main(new String[] {config.toString()});
     }
 
@@ -62,16 +60,5 @@ public final class BrokerMain {
             return Optional.empty();
         }
         return Optional.ofNullable(load(meta).getProperty("cluster.id"));
-    }
-
-    private static void exitWhenParentGoes() {
-        try {
-            while (System.in.read() >= 0) {
-                // The parent never writes; anything it might write is ignored.
-            }
-        } catch (IOException ignored) {
-            // A broken pipe means the same as end-of-file: the parent is gone.
-        }
-        System.exit(0);
     }
 }

@@ -21,6 +21,25 @@ public final class ChildJvm {
     private ChildJvm() {
     }
 
+    /**
+     * In the child: exits the JVM (running its shutdown hooks) once standard input reaches
+     * end-of-file, which is when the parent closes the pipe or dies, even by SIGKILL.
+     */
+    public static void exitWhenStdinCloses() {
+        Thread watchdog = new Thread(() -> {
+            try {
+                while (System.in.read() >= 0) {
+                    // The parent never writes; anything it might write is ignored.
+                }
+            } catch (java.io.IOException ignored) {
+                // A broken pipe means the same as end-of-file: the parent is gone.
+            }
+            System.exit(0);
+        }, "parent-watchdog");
+        watchdog.setDaemon(true);
+        watchdog.start();
+    }
+
     /** {@code java} of this JVM, then {@code arguments}, in a new session where the platform allows. */
     public static List<String> command(List<String> arguments) {
         List<String> command = new ArrayList<>();
