@@ -7,6 +7,8 @@ import io.peregrine.schema.registry.SchemaRegistryClient;
 import io.peregrine.schema.serde.SerdeConfig;
 import io.peregrine.schema.topic.TopicAdmin;
 import io.peregrine.schema.topic.Topics;
+import io.peregrine.flink.FlinkJobs;
+import io.peregrine.flink.FlinkJobsConfig;
 import io.peregrine.streams.StreamsApp;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -16,6 +18,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.apache.flink.core.execution.JobClient;
 import org.apache.kafka.clients.admin.Admin;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,7 +35,7 @@ import picocli.CommandLine.Model.CommandSpec;
  * Ctrl-C or SIGTERM, in reverse order of start.
  */
 @Command(name = "up", mixinStandardHelpOptions = true,
-        description = "Run Peregrine on this machine: Kafka broker, schema registry, topics, Streams, edge agent.")
+        description = "Run Peregrine on this machine: Kafka broker, schema registry, topics, Streams, Flink, edge agent.")
 final class UpCommand implements Callable<Integer> {
 
     private static final Logger log = LoggerFactory.getLogger(UpCommand.class);
@@ -68,6 +72,14 @@ final class UpCommand implements Callable<Integer> {
     @Option(names = "--agent-metrics-port", defaultValue = "9101",
             description = "Port of the agent's Prometheus endpoint (default ${DEFAULT-VALUE}).")
     int agentMetricsPort;
+
+    @Option(names = "--flink", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Run the Flink jobs (SLO alerting) on an embedded MiniCluster (default on; --no-flink to skip).")
+    boolean flink;
+
+    @Option(names = "--flink-rest-port", defaultValue = "8082",
+            description = "REST port of the embedded Flink MiniCluster (default ${DEFAULT-VALUE}).")
+    int flinkRestPort;
 
     @Option(names = "--api-port", defaultValue = "8080",
             description = "Port of the query API of the Streams application (default ${DEFAULT-VALUE}).")
@@ -135,6 +147,14 @@ final class UpCommand implements Callable<Integer> {
             StreamsApp streams = StreamsCommand.start(resolved, dir, "127.0.0.1", apiPort, Map.of());
             started.push(streams);
             println(out, StreamsCommand.describe(streams));
+            if (flink) {
+                JobClient job = FlinkJobs.start(FlinkJobsConfig.parse(new String[] {"--local",
+                        "--bootstrap-servers", bootstrap, "--schema-registry-url", registryUrl,
+                        "--rest-port", Integer.toString(flinkRestPort)}, System.getenv()));
+                started.push(() -> job.cancel().get(60, TimeUnit.SECONDS));
+                println(out, "flink      http://127.0.0.1:" + flinkRestPort + " (job " + job.getJobID()
+                        + " on an embedded MiniCluster)");
+            }
             if (agent) {
                 AgentProcess agentProcess = AgentProcess.start(dir, bootstrap, registryUrl, agentMetricsPort);
                 started.push(agentProcess);

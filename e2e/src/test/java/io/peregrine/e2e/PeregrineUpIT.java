@@ -56,12 +56,13 @@ class PeregrineUpIT {
         int registryPort = freePort();
         int agentMetricsPort = freePort();
         int apiPort = freePort();
+        int flinkRestPort = freePort();
         String bootstrap = "127.0.0.1:" + kafkaPort;
         String registryUrl = "http://127.0.0.1:" + registryPort;
 
         Process up = peregrine("up", "--home", home.toString(), "--kafka-port", "" + kafkaPort,
                 "--kafka-controller-port", "" + controllerPort, "--registry-port", "" + registryPort,
-                "--agent-metrics-port", "" + agentMetricsPort, "--api-port", "" + apiPort, "--partitions", "2").start();
+                "--agent-metrics-port", "" + agentMetricsPort, "--api-port", "" + apiPort, "--flink-rest-port", "" + flinkRestPort, "--partitions", "2").start();
         BlockingQueue<String> lines = new LinkedBlockingQueue<>();
         pump(up, lines);
         List<String> seen = new ArrayList<>();
@@ -81,6 +82,11 @@ class PeregrineUpIT {
                     java.net.URI.create("http://127.0.0.1:" + apiPort + "/api/v1/apps")).build(),
                     java.net.http.HttpResponse.BodyHandlers.ofString());
             assertThat(apps.statusCode()).as("query API answers: " + apps.body()).isEqualTo(200);
+            assertThat(seen).anyMatch(l -> l.startsWith("flink ") && l.contains(":" + flinkRestPort));
+            var jobs = http.send(java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create("http://127.0.0.1:" + flinkRestPort + "/jobs/overview")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertThat(jobs.body()).as("the SLO job runs on the MiniCluster").contains("peregrine-slo");
             List<ProcessHandle> children = up.descendants().toList();
             assertThat(children).as("the broker and the agent run in their own processes").hasSizeGreaterThanOrEqualTo(2);
 
