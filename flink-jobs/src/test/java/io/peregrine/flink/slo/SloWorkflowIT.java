@@ -85,15 +85,19 @@ class SloWorkflowIT {
         registry = SchemaRegistryServer.start(RegistryConfig.builder()
                 .bootstrapServers(KAFKA.bootstrapServers()).host("127.0.0.1").port(0).build());
         endpoints = KafkaEndpoints.of(KAFKA.bootstrapServers(), registry.url());
-        try {
-            receiver = new PagerDutyReceiver();
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
         topics = Topics.create(SchemaRegistryClient.create(endpoints.registryConfig()), SerdeConfig.from(Map.of()), 2);
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", KAFKA.bootstrapServers()))) {
             TopicAdmin.ensure(admin, topics.all(), (short) 1);
         }
+    }
+
+    /** A receiver of its own for each attempt, so that a rerun counts only its own pages. */
+    @org.junit.jupiter.api.BeforeEach
+    void newReceiver() throws java.io.IOException {
+        if (receiver != null) {
+            receiver.close();
+        }
+        receiver = new PagerDutyReceiver();
     }
 
     @AfterAll
