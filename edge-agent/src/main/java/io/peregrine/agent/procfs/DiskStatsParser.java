@@ -42,19 +42,7 @@ public final class DiskStatsParser {
       if (!isWholeDevice(name)) {
         continue;
       }
-      int n = 0;
-      boolean bad = false;
-      while (n < v.length && c.nextToken()) {
-        v[n] = c.tokenAsLong();
-        bad |= v[n] < 0;
-        n++;
-      }
-      if (n < v.length) {
-        problems.report(SOURCE, Cause.MALFORMED_LINE);
-        continue;
-      }
-      if (bad) {
-        problems.report(SOURCE, Cause.BAD_NUMBER);
+      if (!CounterColumns.read(c, v, problems, SOURCE)) {
         continue;
       }
       disks.add(new DiskStat(name, (int) major, (int) minor,

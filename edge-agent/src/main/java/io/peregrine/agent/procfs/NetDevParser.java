@@ -44,19 +44,7 @@ public final class NetDevParser {
         continue;
       }
       c.seek(colon + 1);
-      int n = 0;
-      boolean bad = false;
-      while (n < v.length && c.nextToken()) {
-        v[n] = c.tokenAsLong();
-        bad |= v[n] < 0;
-        n++;
-      }
-      if (n < v.length) {
-        problems.report(SOURCE, Cause.MALFORMED_LINE);
-        continue;
-      }
-      if (bad) {
-        problems.report(SOURCE, Cause.BAD_NUMBER);
+      if (!CounterColumns.read(c, v, problems, SOURCE)) {
         continue;
       }
       interfaces.add(new NetDevStat(Ascii.string(b, nameStart, nameEnd),
