@@ -1,0 +1,47 @@
+package io.peregrine.agent.l7;
+
+import io.peregrine.schema.Protocol;
+import java.util.List;
+
+/**
+ * The protocol decoders the agent knows, and the choice of one for an exchange: the protocol
+ * already known for the connection if any, else the first decoder that
+ * {@link ProtocolDecoder#recognizes recognizes} the request bytes.
+ */
+public final class Decoders {
+
+    private final List<ProtocolDecoder> decoders;
+
+    public Decoders(List<ProtocolDecoder> decoders) {
+        this.decoders = List.copyOf(decoders);
+    }
+
+    /** Every decoder of this module, the most specific recognizers first. */
+    public static Decoders all() {
+        return new Decoders(List.of());
+    }
+
+    public List<ProtocolDecoder> list() {
+        return decoders;
+    }
+
+    /** The decoder for {@code protocol}, or null. */
+    public ProtocolDecoder forProtocol(Protocol protocol) {
+        for (ProtocolDecoder d : decoders) {
+            if (d.protocol() == protocol) {
+                return d;
+            }
+        }
+        return null;
+    }
+
+    /** The first decoder that recognizes {@code request}, or null when none does. */
+    public ProtocolDecoder recognize(byte[] request, int serverPort) {
+        for (ProtocolDecoder d : decoders) {
+            if (d.recognizes(request, serverPort)) {
+                return d;
+            }
+        }
+        return null;
+    }
+}

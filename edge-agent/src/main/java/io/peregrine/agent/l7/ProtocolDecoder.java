@@ -1,0 +1,33 @@
+package io.peregrine.agent.l7;
+
+import io.peregrine.schema.Protocol;
+
+/**
+ * Decodes one request/response exchange of one application protocol from the payload prefixes the
+ * eBPF sensor captured (the first bytes of the request and of the response, at most the capture
+ * size, so any length field may point past the end).
+ *
+ * <p>Implementations are pure functions over bytes: stateless, thread-safe, allocation-light, and
+ * they never throw — garbage, truncated input, corrupt lengths and another protocol's bytes give
+ * {@code null} from {@link #decode} (or a partially filled {@link Exchange} when the request was
+ * readable and the response was not).
+ */
+public interface ProtocolDecoder {
+
+    /** The protocol this decoder reads; never TCP or UNKNOWN. */
+    Protocol protocol();
+
+    /**
+     * Whether {@code request} (the first bytes a client sent on a connection) looks like this
+     * protocol's request. Cheap: called to classify connections the kernel did not recognise.
+     * {@code serverPort} is a hint only (a well-known port never overrides the bytes).
+     */
+    boolean recognizes(byte[] request, int serverPort);
+
+    /**
+     * Decodes the exchange, or returns null when {@code request} is not a readable request of this
+     * protocol. {@code response} is empty when no response came (the caller then reports a timeout
+     * or reset; a decoder still fills method and resource).
+     */
+    Exchange decode(byte[] request, byte[] response);
+}
