@@ -2,6 +2,7 @@ package io.peregrine.flink.slo;
 
 import io.peregrine.flink.kafka.DeadLetterSplitter;
 import io.peregrine.flink.kafka.Decoded;
+import io.peregrine.flink.kafka.ValueWatermarks;
 import io.peregrine.flink.slo.functions.BurnRateFunction;
 import io.peregrine.flink.slo.functions.ToSliWindow;
 import io.peregrine.flink.slo.records.SliWindow;
@@ -41,12 +42,9 @@ public final class SloWorkflow {
      */
     public static DataStream<Alert> define(StreamExecutionEnvironment env, Source<Decoded<ServiceSliWindow>, ?, ?> sliSource,
                                            Sink<Alert> alertSink, Sink<DeadLetter> deadLetterSink, SloConfig config) {
-        WatermarkStrategy<Decoded<ServiceSliWindow>> watermarks = WatermarkStrategy
-                .<Decoded<ServiceSliWindow>>forBoundedOutOfOrderness(config.outOfOrderness())
-                // An SLI window's event time is its end: that is when its counts are complete.
-                .withTimestampAssigner((d, kafkaTimestamp) ->
-                        d.value != null ? d.value.getWindowEnd().toEpochMilli() : kafkaTimestamp)
-                .withIdleness(config.idleness());
+        // An SLI window's event time is its end: that is when its counts are complete.
+        WatermarkStrategy<Decoded<ServiceSliWindow>> watermarks = ValueWatermarks.of(
+                w -> w.getWindowEnd().toEpochMilli(), config.outOfOrderness(), config.idleness());
 
         SingleOutputStreamOperator<ServiceSliWindow> windows = env
                 .fromSource(sliSource, watermarks, "sli-source").uid("slo-sli-source")

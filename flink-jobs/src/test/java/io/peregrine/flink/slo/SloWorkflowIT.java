@@ -142,16 +142,19 @@ class SloWorkflowIT {
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers(),
                 ProducerConfig.ACKS_CONFIG, "all"), new ByteArraySerializer(), new ByteArraySerializer())) {
+            // Two bad records first, stamped with today's wall-clock time (years after the windows): bytes
+            // that are not Avro, and a window whose counts break the invariants; one ahead of each
+            // partition's windows. They must not move event time (were they to, every timer would fire
+            // at once and the windows behind them would be late).
+            producer.send(new ProducerRecord<>(sliTopic.name(), 0, utf8("garbage-" + run), utf8("not avro at all")));
+            ServiceSliWindow broken = sli(frontend, 90, 10, 0);
+            broken.setAvailabilityGood(11L);
+            producer.send(new ProducerRecord<>(sliTopic.name(), 1, utf8("broken-" + run),
+                    sliTopic.valueSerde().serializer().serialize(sliTopic.name(), broken)));
             for (ServiceSliWindow w : windows) {
                 producer.send(new ProducerRecord<>(sliTopic.name(), null, w.getWindowEnd().toEpochMilli(),
                         utf8(w.getApp().getId()), sliTopic.valueSerde().serializer().serialize(sliTopic.name(), w)));
             }
-            // Two bad records: bytes that are not Avro, and a window whose counts break the invariants.
-            producer.send(new ProducerRecord<>(sliTopic.name(), utf8("garbage-" + run), utf8("not avro at all")));
-            ServiceSliWindow broken = sli(frontend, 90, 10, 0);
-            broken.setAvailabilityGood(11L);
-            producer.send(new ProducerRecord<>(sliTopic.name(), utf8("broken-" + run),
-                    sliTopic.valueSerde().serializer().serialize(sliTopic.name(), broken)));
             producer.flush();
         }
 
