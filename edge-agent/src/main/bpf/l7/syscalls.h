@@ -206,4 +206,47 @@ int pg_sys_exit_recvmsg(struct trace_event_raw_sys_exit *ctx)
 	return io_exit(ctx->ret, false);
 }
 
+/*
+ * sendmmsg(2): resolvers send the A and AAAA queries in one call. The first message is captured as
+ * the request; the call returns a message count, so the byte count comes from that message's
+ * msg_len, which the kernel fills in.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64); /* pid_tgid */
+	__type(value, __u64); /* struct mmsghdr * in user memory */
+} mmsg_vecs SEC(".maps");
+
+SEC("tracepoint/syscalls/sys_enter_sendmmsg")
+int pg_sys_enter_sendmmsg(struct trace_event_raw_sys_enter *ctx)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u64 vec = ctx->args[1];
+	struct conn_key key = { .tgid = id >> 32, .fd = (__s32)ctx->args[0] };
+
+	if (!ctx->args[2] || !bpf_map_lookup_elem(&conns, &key))
+		return 0;
+	/* struct mmsghdr begins with the first message's struct user_msghdr. */
+	io_enter_msg(key.fd, vec);
+	bpf_map_update_elem(&mmsg_vecs, &id, &vec, BPF_ANY);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_sendmmsg")
+int pg_sys_exit_sendmmsg(struct trace_event_raw_sys_exit *ctx)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u64 *vec = bpf_map_lookup_elem(&mmsg_vecs, &id);
+	__u32 len = 0;
+
+	if (!vec)
+		return 0;
+	if (ctx->ret >= 1 &&
+	    bpf_probe_read_user(&len, sizeof(len), (const void *)(*vec + __builtin_offsetof(struct mmsghdr, msg_len))))
+		len = 0;
+	bpf_map_delete_elem(&mmsg_vecs, &id);
+	return io_exit(len, true);
+}
+
 #endif /* PEREGRINE_L7_SYSCALLS_H */

@@ -99,6 +99,10 @@ static __always_inline void close_conn(struct conn_key *key, struct conn *c, __u
 	__u64 sk = c->sk;
 
 	l7_on_close(key, c, now); /* flushes an exchange in progress, frees the entry */
+	if (c->flags & CONN_F_UDP) {
+		bpf_map_delete_elem(&conns, key);
+		return;
+	}
 	r.conn_id = c->id;
 	r.pid = key->tgid;
 	r.fd = key->fd;
@@ -115,7 +119,7 @@ static __always_inline void close_conn(struct conn_key *key, struct conn *c, __u
 }
 
 static __always_inline void track(struct conn_key *key, __u64 sk, struct pg_addr *addr, __u8 direction,
-				  __u64 id)
+				  __u64 id, __u8 flags)
 {
 	struct conn c = {};
 
@@ -123,10 +127,55 @@ static __always_inline void track(struct conn_key *key, __u64 sk, struct pg_addr
 	c.sk = sk;
 	c.addr = *addr;
 	c.direction = direction;
+	c.flags = flags;
 	/* Replaces whatever a reused fd number left behind; any request it had is dropped with it. */
 	bpf_map_delete_elem(&inflight, key);
 	if (bpf_map_update_elem(&conns, key, &c, BPF_ANY))
 		count(PG_CNT_TRACK_FAILED);
+}
+
+/* The socket behind descriptor `fd` of the current process, or NULL when it is not a socket. */
+static __always_inline struct socket *socket_of_fd(long fd)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	struct file **fds, *file;
+	struct socket *sock;
+
+	if (!fdt || fd < 0 || (__u64)fd >= BPF_CORE_READ(fdt, max_fds))
+		return NULL;
+	fds = BPF_CORE_READ(fdt, fd);
+	if (!fds || bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]) || !file)
+		return NULL;
+	sock = BPF_CORE_READ(file, private_data);
+	/* Only a socket's file points back at it from its private data. */
+	if (!sock || BPF_CORE_READ(sock, file) != file)
+		return NULL;
+	return sock;
+}
+
+/*
+ * DNS over UDP: a resolver (glibc, musl, Go, the JDK) connects a UDP socket to the name server's
+ * port 53, writes the query and reads the answer. Such a socket is tracked like an outbound TCP
+ * connection, so its exchanges pair the same way and reach user space as L7 records, which the
+ * DNS decoder recognises; it emits no connection records (UDP has no connection to report).
+ * Unconnected sendto(2) queries are not seen (resolvers connect, to reject spoofed answers).
+ */
+static __always_inline void track_dns_socket(__u32 tgid, __s32 fd)
+{
+	struct socket *sock = socket_of_fd(fd);
+	struct conn_key key = { .tgid = tgid, .fd = fd };
+	struct pg_addr addr = {};
+	struct sock *sk;
+
+	if (!sock || BPF_CORE_READ(sock, type) != SOCK_DGRAM)
+		return;
+	sk = BPF_CORE_READ(sock, sk);
+	if (!sk || BPF_CORE_READ_BITFIELD_PROBED(sk, sk_protocol) != IPPROTO_UDP)
+		return;
+	if (!addr_from_sock(sk, &addr) || addr.remote_port != 53)
+		return;
+	track(&key, (__u64)sk, &addr, PG_DIR_OUTBOUND, new_conn_id(), CONN_F_UDP);
 }
 
 SEC("tracepoint/syscalls/sys_enter_connect")
@@ -147,7 +196,11 @@ SEC("tracepoint/syscalls/sys_exit_connect")
 int pg_sys_exit_connect(struct trace_event_raw_sys_exit *ctx)
 {
 	__u64 id = bpf_get_current_pid_tgid();
+	struct connect_args *a = bpf_map_lookup_elem(&connects, &id);
 
+	/* TCP connects are tracked from their state changes; a UDP connect completes right here. */
+	if (a && ctx->ret == 0)
+		track_dns_socket(id >> 32, a->fd);
 	bpf_map_delete_elem(&connects, &id);
 	return 0;
 }
@@ -156,9 +209,6 @@ static __always_inline int on_accept(long ret)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 tgid = id >> 32;
-	struct task_struct *task;
-	struct file **fds, *file;
-	struct fdtable *fdt;
 	struct socket *sock;
 	struct sock *sk;
 	struct pg_addr addr = {};
@@ -169,16 +219,8 @@ static __always_inline int on_accept(long ret)
 
 	if (ret < 0 || is_ignored(tgid))
 		return 0;
-	task = (struct task_struct *)bpf_get_current_task();
-	fdt = BPF_CORE_READ(task, files, fdt);
-	if (!fdt || (__u64)ret >= BPF_CORE_READ(fdt, max_fds))
-		return 0;
-	fds = BPF_CORE_READ(fdt, fd);
-	if (!fds || bpf_probe_read_kernel(&file, sizeof(file), &fds[ret]) || !file)
-		return 0;
-	sock = BPF_CORE_READ(file, private_data);
-	/* Only a socket's file points back at it from its private data. */
-	if (!sock || BPF_CORE_READ(sock, file) != file)
+	sock = socket_of_fd(ret);
+	if (!sock)
 		return 0;
 	sk = BPF_CORE_READ(sock, sk);
 	if (!sk || BPF_CORE_READ(sock, type) != SOCK_STREAM)
@@ -193,7 +235,7 @@ static __always_inline int on_accept(long ret)
 	key.tgid = tgid;
 	key.fd = (__s32)ret;
 	r.conn_id = new_conn_id();
-	track(&key, skp, &addr, PG_DIR_INBOUND, r.conn_id);
+	track(&key, skp, &addr, PG_DIR_INBOUND, r.conn_id, 0);
 	owner.tgid = tgid;
 	owner.fd = key.fd;
 	owner.direction = PG_DIR_INBOUND;
@@ -286,7 +328,7 @@ int pg_inet_sock_set_state(struct trace_event_raw_inet_sock_set_state *ctx)
 		if (newstate == PG_TCP_ESTABLISHED) {
 			r.kind = PG_CONN_OPEN;
 			r.conn_id = new_conn_id();
-			track(&key, skp, &r.addr, PG_DIR_OUTBOUND, r.conn_id);
+			track(&key, skp, &r.addr, PG_DIR_OUTBOUND, r.conn_id, 0);
 			tcp_metrics(skp, &r.srtt_us, &r.retransmits);
 		} else if (newstate == PG_TCP_CLOSE) {
 			r.kind = PG_CONN_FAILED;
