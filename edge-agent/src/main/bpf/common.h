@@ -38,6 +38,7 @@ struct conn_key {
 
 #define CONN_F_SKIP 0x01 /* no more payload capture on this connection (TLS, HTTP/2) */
 #define CONN_F_UDP 0x02  /* a resolver's UDP socket connected to port 53: exchanges only, no connection records */
+#define CONN_F_TLS 0x04  /* TLS, plaintext from the SSL_read/SSL_write probes: its syscalls only count bytes */
 
 /* Which way the last payload-carrying syscall went, to find direction changes. */
 #define IO_NONE 0

@@ -33,6 +33,7 @@
 #include "tcp/state.h"
 #include "tcp/retransmit.h"
 #include "l7/syscalls.h"
+#include "l7/tls.h"
 #include "proc/lifecycle.h"
 
 /* GPL-compatible: bpf_probe_read_* and the ring buffer helpers are GPL-only. */

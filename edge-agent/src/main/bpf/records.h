@@ -121,6 +121,7 @@ enum pg_http_method {
 #define PG_L7_F_RESP_TRUNCATED 0x02 /* the response's first chunk was longer than the capture */
 #define PG_L7_F_NO_RESPONSE 0x04    /* the connection closed before any response byte */
 #define PG_L7_F_CAPTURE_FAULT 0x08  /* reading user memory failed; payloads may be empty */
+#define PG_L7_F_TLS 0x10            /* payloads are TLS plaintext, read by the SSL_read/SSL_write probes */
 
 /*
  * One request paired with its response, emitted by the kernel when the first response bytes are

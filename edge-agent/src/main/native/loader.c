@@ -62,6 +62,7 @@ struct options {
 	bool verbose;
 	bool verifier_stats;
 	bool bpf_stats;
+	const char *libssl; /* NULL: look in the usual places; "" (--no-tls): no TLS probes */
 	unsigned n_ignored;
 	pid_t ignored[16];
 };
@@ -328,6 +329,7 @@ static void print_layout(void)
 	L_CONST(PG_L7_F_RESP_TRUNCATED);
 	L_CONST(PG_L7_F_NO_RESPONSE);
 	L_CONST(PG_L7_F_CAPTURE_FAULT);
+	L_CONST(PG_L7_F_TLS);
 	L_CONST(PG_PROC_EXEC);
 	L_CONST(PG_PROC_EXIT);
 	L_CONST(PG_PROC_OOM_KILL);
@@ -442,6 +444,8 @@ static void usage(FILE *f)
 		"  --no-capture-unknown ship only exchanges the kernel recognised (HTTP/1.x)\n"
 		"  --ignore-pid PID     do not track sockets of PID (repeatable; the loader always ignores itself)\n"
 		"  --no-stdin           do not stop on EOF on stdin\n"
+		"  --libssl PATH        OpenSSL library to probe for TLS plaintext (default: the host's libssl.so.3)\n"
+		"  --no-tls             no TLS plaintext probes\n"
 		"  --layout             print record layouts and wire constants, then exit\n"
 		"  --verifier-stats     load, print each program's verification cost, then exit\n"
 		"  --bpf-stats          measure time spent in the programs (kernel.bpf_stats; costs ~20 ns a run)\n"
@@ -453,7 +457,7 @@ static void usage(FILE *f)
 static int parse_args(int argc, char **argv, bool *layout)
 {
 	enum { O_CAPTURE = 1000, O_RING, O_WAKEUP, O_POLL, O_STATS, O_MAXCONN, O_MAXINFL, O_NOUNK,
-	       O_IGNORE, O_NOSTDIN, O_LAYOUT, O_VERBOSE, O_VSTATS, O_BPFSTATS, O_HELP };
+	       O_IGNORE, O_NOSTDIN, O_LAYOUT, O_VERBOSE, O_VSTATS, O_BPFSTATS, O_LIBSSL, O_NOTLS, O_HELP };
 	static const struct option longopts[] = {
 		{ "capture-bytes", required_argument, NULL, O_CAPTURE },
 		{ "ring-bytes", required_argument, NULL, O_RING },
@@ -469,6 +473,8 @@ static int parse_args(int argc, char **argv, bool *layout)
 		{ "verbose", no_argument, NULL, O_VERBOSE },
 		{ "verifier-stats", no_argument, NULL, O_VSTATS },
 		{ "bpf-stats", no_argument, NULL, O_BPFSTATS },
+		{ "libssl", required_argument, NULL, O_LIBSSL },
+		{ "no-tls", no_argument, NULL, O_NOTLS },
 		{ "help", no_argument, NULL, O_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -530,6 +536,16 @@ static int parse_args(int argc, char **argv, bool *layout)
 			break;
 		case O_NOSTDIN:
 			opts.watch_stdin = false;
+			break;
+		case O_LIBSSL:
+			if (!*optarg || access(optarg, R_OK)) {
+				fail_line("usage", "--libssl %s: not a readable file", optarg);
+				return -1;
+			}
+			opts.libssl = optarg;
+			break;
+		case O_NOTLS:
+			opts.libssl = "";
 			break;
 		case O_LAYOUT:
 			*layout = true;
@@ -648,12 +664,79 @@ static int load(struct peregrine *skel)
 	return PG_EXIT_RUNTIME;
 }
 
+static bool is_uprobe(const struct bpf_program *prog)
+{
+	return strncmp(bpf_program__section_name(prog), "uprobe", 6) == 0 ||
+	       strncmp(bpf_program__section_name(prog), "uretprobe", 9) == 0;
+}
+
+/* The host's OpenSSL 3 (or 1.1) library, where Debian, Ubuntu, Fedora, Alpine and Arch put it. */
+static const char *find_libssl(void)
+{
+	static const char *const candidates[] = {
+		"/usr/lib/x86_64-linux-gnu/libssl.so.3", "/lib/x86_64-linux-gnu/libssl.so.3",
+		"/usr/lib/aarch64-linux-gnu/libssl.so.3", "/lib/aarch64-linux-gnu/libssl.so.3",
+		"/usr/lib64/libssl.so.3", "/lib64/libssl.so.3", "/usr/lib/libssl.so.3", "/lib/libssl.so.3",
+		"/usr/lib/x86_64-linux-gnu/libssl.so.1.1", "/usr/lib64/libssl.so.1.1", "/usr/lib/libssl.so.1.1",
+	};
+
+	for (size_t i = 0; i < sizeof(candidates) / sizeof(candidates[0]); i++)
+		if (access(candidates[i], R_OK) == 0)
+			return candidates[i];
+	return NULL;
+}
+
+static struct bpf_link *attach_ssl(struct bpf_program *prog, const char *lib, const char *func, bool ret)
+{
+	LIBBPF_OPTS(bpf_uprobe_opts, uo, .func_name = func, .retprobe = ret);
+
+	return bpf_program__attach_uprobe_opts(prog, -1, lib, 0, &uo);
+}
+
+/*
+ * TLS plaintext probes (l7/tls.h) on the host's libssl, for every process. Optional: without the
+ * library, or when a probe does not attach, one line on stderr and the sensor goes on without
+ * TLS plaintext (TLS connections are still seen, their exchanges are not). Links are kept for
+ * the process's lifetime (the kernel detaches them when it exits).
+ */
+static void attach_tls(struct peregrine *skel)
+{
+	static const char *const funcs[] = { "SSL_write", "SSL_read", "SSL_write_ex", "SSL_read_ex" };
+	struct bpf_program *entries[] = { skel->progs.pg_ssl_write, skel->progs.pg_ssl_read,
+					  skel->progs.pg_ssl_write_ex, skel->progs.pg_ssl_read_ex };
+	const char *lib = opts.libssl ? opts.libssl : find_libssl();
+	int attached = 0;
+
+	if (lib && !*lib)
+		return; /* --no-tls */
+	if (!lib) {
+		fprintf(stderr, PROG ": no libssl.so.3 found (--libssl PATH); TLS plaintext not captured\n");
+		return;
+	}
+	for (int i = 0; i < 4; i++) {
+		if (!attach_ssl(entries[i], lib, funcs[i], false))
+			continue;
+		if (!attach_ssl(skel->progs.pg_ssl_return, lib, funcs[i], true)) {
+			fprintf(stderr, PROG ": %s: return probe of %s did not attach (%s)\n", lib, funcs[i],
+				strerror(errno));
+			continue;
+		}
+		attached++;
+	}
+	if (attached == 0)
+		fprintf(stderr, PROG ": %s: no SSL_read/SSL_write probe attached; TLS plaintext not captured\n", lib);
+}
+
 static int attach(struct peregrine *skel)
 {
 	struct bpf_program *prog;
 
 	bpf_object__for_each_program(prog, skel->obj) {
-		struct bpf_link *link = bpf_program__attach(prog);
+		struct bpf_link *link;
+
+		if (is_uprobe(prog))
+			continue; /* attach_tls, by function name in a library */
+		link = bpf_program__attach(prog);
 
 		if (!link) {
 			int err = errno;
@@ -874,6 +957,7 @@ int main(int argc, char **argv)
 	rc = attach(skel);
 	if (rc != PG_EXIT_OK)
 		goto out;
+	attach_tls(skel);
 	rc = run(skel);
 out:
 	peregrine__destroy(skel);

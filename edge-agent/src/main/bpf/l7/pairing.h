@@ -53,6 +53,8 @@ static __always_inline void l7_emit(struct scratch *s, struct conn_key *key, str
 		resp_len = PG_MAX_CAPTURE;
 	size = sizeof(*rec) + req_len + resp_len;
 	flags |= r->flags;
+	if (c->flags & CONN_F_TLS)
+		flags |= PG_L7_F_TLS;
 	if (r->request_bytes > req_len)
 		flags |= PG_L7_F_REQ_TRUNCATED;
 	if (r->response_bytes > resp_len)

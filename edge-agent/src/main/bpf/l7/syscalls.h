@@ -10,6 +10,8 @@
 #ifndef PEREGRINE_L7_SYSCALLS_H
 #define PEREGRINE_L7_SYSCALLS_H
 
+static __always_inline void tls_note_fd(__u64 id, __s32 fd); /* l7/tls.h */
+
 static __always_inline void io_enter(__s32 fd, __u64 ptr, __u32 iovcnt, __u64 count)
 {
 	__u64 id = bpf_get_current_pid_tgid();
@@ -18,6 +20,7 @@ static __always_inline void io_enter(__s32 fd, __u64 ptr, __u32 iovcnt, __u64 co
 
 	if (!bpf_map_lookup_elem(&conns, &key))
 		return;
+	tls_note_fd(id, fd);
 	a.ptr = ptr;
 	a.enter_ts = bpf_ktime_get_ns();
 	a.fd = fd;
@@ -45,6 +48,40 @@ static __always_inline void io_enter_msg(__s32 fd, __u64 msg)
 	io_enter(fd, (__u64)m.msg_iov, m.msg_iovlen > PG_MAX_IOV ? PG_MAX_IOV : m.msg_iovlen, 0);
 }
 
+/*
+ * One data transfer of `ret` bytes on a tracked connection, in plaintext: the pairing state
+ * machine. Called for socket syscalls, and for TLS connections from the SSL_read/SSL_write probes
+ * (l7/tls.h) with the library's plaintext buffer.
+ */
+static __always_inline void l7_io(struct conn_key *key, struct conn *c, struct io_args *a, long ret,
+				  bool is_write)
+{
+	bool request_dir;
+	__u64 now;
+	__u8 io = is_write ? IO_WRITE : IO_READ;
+
+	/* The client writes requests and reads responses; the server the other way round. */
+	request_dir = (c->direction == PG_DIR_OUTBOUND) == is_write;
+	now = bpf_ktime_get_ns();
+	if (c->last_io == io) {
+		if (c->inflight) {
+			if (request_dir)
+				l7_request_more(key, c, a, ret);
+			else
+				l7_response_more(key, c, a, ret, now);
+		}
+		return;
+	}
+	c->last_io = io;
+	if (c->flags & CONN_F_SKIP)
+		return;
+	if (request_dir)
+		/* A write starts when it is called; a read's request starts when its bytes arrived. */
+		l7_request(key, c, a, ret, is_write ? a->enter_ts : now, now);
+	else if (c->inflight)
+		l7_response(key, c, a, ret, now);
+}
+
 static __always_inline int io_exit(long ret, bool is_write)
 {
 	__u64 id = bpf_get_current_pid_tgid();
@@ -52,9 +89,6 @@ static __always_inline int io_exit(long ret, bool is_write)
 	struct conn_key key = {};
 	struct io_args a;
 	struct conn *c;
-	bool request_dir;
-	__u64 now;
-	__u8 io = is_write ? IO_WRITE : IO_READ;
 
 	if (!stashed)
 		return 0;
@@ -72,27 +106,10 @@ static __always_inline int io_exit(long ret, bool is_write)
 		__sync_fetch_and_add(&c->bytes_sent, ret);
 	else
 		__sync_fetch_and_add(&c->bytes_received, ret);
-
-	/* The client writes requests and reads responses; the server the other way round. */
-	request_dir = (c->direction == PG_DIR_OUTBOUND) == is_write;
-	now = bpf_ktime_get_ns();
-	if (c->last_io == io) {
-		if (c->inflight) {
-			if (request_dir)
-				l7_request_more(&key, c, &a, ret);
-			else
-				l7_response_more(&key, c, &a, ret, now);
-		}
+	/* Ciphertext of a connection whose plaintext the TLS probes see: counted, not paired. */
+	if (c->flags & CONN_F_TLS)
 		return 0;
-	}
-	c->last_io = io;
-	if (c->flags & CONN_F_SKIP)
-		return 0;
-	if (request_dir)
-		/* A write starts when it is called; a read's request starts when its bytes arrived. */
-		l7_request(&key, c, &a, ret, is_write ? a.enter_ts : now, now);
-	else if (c->inflight)
-		l7_response(&key, c, &a, ret, now);
+	l7_io(&key, c, &a, ret, is_write);
 	return 0;
 }
 
@@ -135,9 +152,15 @@ int pg_sys_exit_sendto(struct trace_event_raw_sys_exit *ctx)
 	return io_exit(ctx->ret, true);
 }
 
+/* recv(2) flag: the data stays queued, the next read returns it again (nginx peeks at the first
+ * byte of a connection to tell TLS from plain HTTP). A peek is neither counted nor captured. */
+#define PG_MSG_PEEK 0x2
+
 SEC("tracepoint/syscalls/sys_enter_recvfrom")
 int pg_sys_enter_recvfrom(struct trace_event_raw_sys_enter *ctx)
 {
+	if (ctx->args[3] & PG_MSG_PEEK)
+		return 0;
 	io_enter((__s32)ctx->args[0], ctx->args[1], 0, ctx->args[2]);
 	return 0;
 }
@@ -196,6 +219,8 @@ int pg_sys_exit_sendmsg(struct trace_event_raw_sys_exit *ctx)
 SEC("tracepoint/syscalls/sys_enter_recvmsg")
 int pg_sys_enter_recvmsg(struct trace_event_raw_sys_enter *ctx)
 {
+	if (ctx->args[2] & PG_MSG_PEEK)
+		return 0;
 	io_enter_msg((__s32)ctx->args[0], ctx->args[1]);
 	return 0;
 }

@@ -31,6 +31,8 @@ public final class EbpfSensorConfig extends AbstractConfig {
   public static final String IGNORE_OWN_PROCESS = "ebpf.ignore.own.process";
   public static final String LOADER_PATH = "ebpf.loader.path";
   public static final String BPF_STATS = "ebpf.bpf.stats";
+  public static final String TLS_ENABLED = "ebpf.tls.enabled";
+  public static final String TLS_LIBSSL = "ebpf.tls.libssl";
   public static final String RESTART_BACKOFF_MIN_MS = "ebpf.restart.backoff.min.ms";
   public static final String RESTART_BACKOFF_MAX_MS = "ebpf.restart.backoff.max.ms";
 
@@ -70,6 +72,11 @@ public final class EbpfSensorConfig extends AbstractConfig {
       .define(BPF_STATS, Type.BOOLEAN, false, Importance.LOW,
           "Measure the time the kernel spends in the sensor's programs (kernel.bpf_stats_enabled, "
               + "about 20 ns per program run); reported with the loader's counters.")
+      .define(TLS_ENABLED, Type.BOOLEAN, true, Importance.MEDIUM,
+          "Capture TLS plaintext with uprobes on OpenSSL's SSL_read/SSL_write (libssl.so.3, for every "
+              + "process using the host's library); without it TLS connections are seen but not their requests.")
+      .define(TLS_LIBSSL, Type.STRING, "", Importance.LOW,
+          "OpenSSL library to probe; empty looks in the distributions' usual places.")
       .define(LOADER_PATH, Type.STRING, "", Importance.LOW,
           "Path of a peregrine-loader binary to run instead of the one built into the agent jar.")
       .define(RESTART_BACKOFF_MIN_MS, Type.LONG, 1_000L, Range.between(10L, 3_600_000L), Importance.LOW,
@@ -132,6 +139,11 @@ public final class EbpfSensorConfig extends AbstractConfig {
     }
     if (getBoolean(BPF_STATS)) {
       args.add("--bpf-stats");
+    }
+    if (!getBoolean(TLS_ENABLED)) {
+      args.add("--no-tls");
+    } else if (!getString(TLS_LIBSSL).isBlank()) {
+      args.add("--libssl=" + getString(TLS_LIBSSL));
     }
     return args;
   }

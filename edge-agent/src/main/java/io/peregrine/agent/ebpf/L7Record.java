@@ -65,6 +65,11 @@ public record L7Record(
     return (flags & RecordLayout.L7_F_REQ_TRUNCATED) != 0;
   }
 
+  /** The payloads are TLS plaintext, read by the sensor's OpenSSL probes. */
+  public boolean tls() {
+    return (flags & RecordLayout.L7_F_TLS) != 0;
+  }
+
   public boolean responseTruncated() {
     return (flags & RecordLayout.L7_F_RESP_TRUNCATED) != 0;
   }

@@ -48,6 +48,7 @@ public final class RecordLayout {
   public static final int L7_F_RESP_TRUNCATED = 0x02;
   public static final int L7_F_NO_RESPONSE = 0x04;
   public static final int L7_F_CAPTURE_FAULT = 0x08;
+  public static final int L7_F_TLS = 0x10;
 
   public static final int PROC_EXEC = 1;
   public static final int PROC_EXIT = 2;

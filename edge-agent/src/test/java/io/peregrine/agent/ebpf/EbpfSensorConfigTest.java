@@ -26,6 +26,14 @@ class EbpfSensorConfigTest {
   }
 
   @Test
+  void shouldPassTheTlsChoice() {
+    assertThat(new EbpfSensorConfig(Map.of(EbpfSensorConfig.TLS_ENABLED, "false")).loaderArguments())
+        .contains("--no-tls").noneMatch(a -> a.startsWith("--libssl"));
+    assertThat(new EbpfSensorConfig(Map.of(EbpfSensorConfig.TLS_LIBSSL, "/opt/ssl/libssl.so.3")).loaderArguments())
+        .contains("--libssl=/opt/ssl/libssl.so.3").doesNotContain("--no-tls");
+  }
+
+  @Test
   void shouldRejectARingThatIsNotAPowerOfTwo() {
     assertThatThrownBy(() -> new EbpfSensorConfig(Map.of(EbpfSensorConfig.RING_BYTES, "3000000")))
         .isInstanceOf(ConfigException.class).hasMessageContaining(EbpfSensorConfig.RING_BYTES);
