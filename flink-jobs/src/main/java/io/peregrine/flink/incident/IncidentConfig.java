@@ -25,6 +25,8 @@ import java.util.Set;
  *   flapping:
  *     max_changes: 4          # more firing/resolved changes than this within the window ...
  *     window: 15m             # ... mark the alert flapping and hold it open
+ *   group_wait: 10s           # a new incident is first written this long after it opens, so that the
+ *                             # root cause signalling in the next evaluations is in its first version (and page)
  *   group_window: 5m          # a related alert starting this long after an incident's latest one opens a new incident
  *   state_ttl: 7d             # open incidents and topology edges untouched this long are dropped
  * </pre>
@@ -34,7 +36,8 @@ import java.util.Set;
  * started", in event time (Prometheus' {@code for} and {@code keep_firing_for}).
  */
 public record IncidentConfig(Duration evaluationInterval, int fireAfter, int resolveAfter, int flapMaxChanges,
-                             Duration flapWindow, Duration groupWindow, Duration stateTtl) implements Serializable {
+                             Duration flapWindow, Duration groupWait, Duration groupWindow, Duration stateTtl)
+        implements Serializable {
 
     public IncidentConfig {
         if (evaluationInterval.isNegative() || evaluationInterval.isZero()) {
@@ -51,6 +54,9 @@ public record IncidentConfig(Duration evaluationInterval, int fireAfter, int res
             throw new ConfigException("incidents.flapping.window", Durations.format(flapWindow),
                     "must be at least evaluation_interval (" + Durations.format(evaluationInterval) + ")");
         }
+        if (groupWait.isNegative()) {
+            throw new ConfigException("incidents.group_wait", Durations.format(groupWait), "must not be negative");
+        }
         if (groupWindow.isNegative()) {
             throw new ConfigException("incidents.group_window", Durations.format(groupWindow), "must not be negative");
         }
@@ -61,8 +67,8 @@ public record IncidentConfig(Duration evaluationInterval, int fireAfter, int res
     }
 
     public static IncidentConfig defaults() {
-        return new IncidentConfig(Duration.ofSeconds(10), 1, 3, 4, Duration.ofMinutes(15), Duration.ofMinutes(5),
-                Duration.ofDays(7));
+        return new IncidentConfig(Duration.ofSeconds(10), 1, 3, 4, Duration.ofMinutes(15), Duration.ofSeconds(10),
+                Duration.ofMinutes(5), Duration.ofDays(7));
     }
 
     /** How long an alert must keep firing before it counts. */
@@ -89,8 +95,8 @@ public record IncidentConfig(Duration evaluationInterval, int fireAfter, int res
             return d;
         }
         String p = "incidents";
-        onlyKeys(node, p, Set.of("evaluation_interval", "fire_after", "resolve_after", "flapping", "group_window",
-                "state_ttl"));
+        onlyKeys(node, p, Set.of("evaluation_interval", "fire_after", "resolve_after", "flapping", "group_wait",
+                "group_window", "state_ttl"));
         JsonNode flapping = node.get("flapping");
         onlyKeys(flapping, p + ".flapping", Set.of("max_changes", "window"));
         return new IncidentConfig(
@@ -100,6 +106,7 @@ public record IncidentConfig(Duration evaluationInterval, int fireAfter, int res
                 (int) integer(flapping == null ? null : flapping.get("max_changes"), p + ".flapping.max_changes",
                         d.flapMaxChanges(), 1, 1_000),
                 flapping == null ? d.flapWindow() : duration(flapping, p + ".flapping", "window", d.flapWindow()),
+                duration(node, p, "group_wait", d.groupWait()),
                 duration(node, p, "group_window", d.groupWindow()),
                 duration(node, p, "state_ttl", d.stateTtl()));
     }

@@ -7,6 +7,7 @@ import io.peregrine.schema.Incident;
 import io.peregrine.schema.IncidentStatus;
 import io.peregrine.schema.ServiceEdge;
 import io.peregrine.schema.Silence;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -16,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.stream.Collectors;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
@@ -44,11 +46,14 @@ import org.apache.flink.util.Collector;
  * decides the same. The topology and silence inputs carry no event time of their own (their
  * sources emit a maximal watermark) and apply on arrival.
  *
- * <p><b>Grouping.</b> A firing signal joins the oldest open incident that has a member whose
- * application it depends on, or that depends on it (transitively, through the map), provided it
- * started within {@code group_window} of that incident's latest member; otherwise it opens an
- * incident. A fingerprint stays in its incident until the incident resolves, which it does when
- * every member resolved. The probable root cause is recomputed with each version
+ * <p><b>Grouping.</b> A firing signal joins an open incident that has a member whose application
+ * it depends on, or that depends on it (transitively, through the map), provided it started within
+ * {@code group_window} of that incident's latest member; otherwise it opens an incident. When it
+ * relates several (callers signalled first, each opening one, then their common database), they
+ * merge into the oldest. A new incident is first written {@code group_wait} after it opened, so
+ * the root cause that signals an evaluation or two after its clients is in the first version, the
+ * one that pages. A fingerprint stays in its incident until the incident resolves, which it does
+ * when every member resolved. The probable root cause is recomputed with each version
  * ({@link ServiceGraph#rootCause}).
  *
  * <p><b>Silences.</b> An incident is silenced while every firing member is matched by an active
@@ -168,7 +173,7 @@ public final class IncidentCorrelator extends KeyedCoProcessFunction<String, Sig
         Map<String, List<String>> changed = new LinkedHashMap<>();
         for (Signal s : due) {
             pending.remove(s.fingerprint());
-            apply(s, changed);
+            apply(s, changed, ctx, out);
         }
         List<String> ended = new ArrayList<>();
         for (Map.Entry<String, Silence> e : silences.entries()) {
@@ -182,8 +187,13 @@ public final class IncidentCorrelator extends KeyedCoProcessFunction<String, Sig
         publish(changed, timestamp, out);
     }
 
-    /** Applies one signal: updates its incident's member, joins it to a related incident, or opens one. */
-    private void apply(Signal s, Map<String, List<String>> changed) throws Exception {
+    /**
+     * Applies one signal: updates its incident's member, or joins it to the related open incidents,
+     * merging them into the oldest when it relates several (a database signalling after two of its
+     * callers opened one each), or opens an incident.
+     */
+    private void apply(Signal s, Map<String, List<String>> changed, OnTimerContext ctx, Collector<Incident> out)
+            throws Exception {
         String id = incidentOf.get(s.fingerprint());
         if (id != null) {
             members.put(s.fingerprint(), s);
@@ -194,10 +204,8 @@ public final class IncidentCorrelator extends KeyedCoProcessFunction<String, Sig
             return; // resolves an alert no open incident holds (e.g. dropped by TTL)
         }
         ServiceGraph graph = graph();
-        String best = null;
-        long bestOpened = Long.MAX_VALUE;
-        for (Map.Entry<String, Incident> e : open.entries()) {
-            Incident incident = e.getValue();
+        List<Incident> related = new ArrayList<>();
+        for (Incident incident : open.values()) {
             List<Signal> current = membersOf(incident.getId(), incident.getAlertFingerprints(), changed);
             Set<String> apps = new HashSet<>();
             long latestStart = Long.MIN_VALUE;
@@ -205,21 +213,55 @@ public final class IncidentCorrelator extends KeyedCoProcessFunction<String, Sig
                 apps.add(m.appId());
                 latestStart = Math.max(latestStart, m.alert.getStartsAt().toEpochMilli());
             }
-            long opened = incident.getOpenedAt().toEpochMilli();
             if (s.alert.getStartsAt().toEpochMilli() - latestStart <= config.groupWindow().toMillis()
-                    && graph.related(s.appId(), apps)
-                    && (opened < bestOpened || (opened == bestOpened && incident.getId().compareTo(best) < 0))) {
-                best = incident.getId();
-                bestOpened = opened;
+                    && graph.related(s.appId(), apps)) {
+                related.add(incident);
             }
         }
-        if (best == null) {
-            best = Incidents.id(s);
-            open.put(best, placeholder(best, s));
+        related.sort(OLDEST_FIRST);
+        String target;
+        if (related.isEmpty()) {
+            target = Incidents.id(s);
+            open.put(target, placeholder(target, s));
+            ctx.timerService().registerEventTimeTimer(s.at + config.groupWait().toMillis());
+        } else {
+            target = related.get(0).getId();
+            for (Incident absorbed : related.subList(1, related.size())) {
+                merge(absorbed, target, changed, ctx.timestamp(), out);
+            }
         }
         members.put(s.fingerprint(), s);
-        incidentOf.put(s.fingerprint(), best);
-        changed.computeIfAbsent(best, k -> new ArrayList<>()).add(s.fingerprint());
+        incidentOf.put(s.fingerprint(), target);
+        changed.computeIfAbsent(target, k -> new ArrayList<>()).add(s.fingerprint());
+    }
+
+    /**
+     * Moves the members of {@code absorbed} into {@code target}. An absorbed incident that was
+     * written already is closed with a last version saying where it went (its page, if any, is
+     * resolved; the merged incident carries on); one not yet written simply disappears.
+     */
+    private void merge(Incident absorbed, String target, Map<String, List<String>> changed, long now,
+                       Collector<Incident> out) throws Exception {
+        List<String> moving = new ArrayList<>(absorbed.getAlertFingerprints());
+        moving.addAll(changed.getOrDefault(absorbed.getId(), List.of()));
+        List<String> into = changed.computeIfAbsent(target, k -> new ArrayList<>());
+        for (String fp : moving) {
+            if (members.contains(fp) && !into.contains(fp)) {
+                incidentOf.put(fp, target);
+                into.add(fp);
+            }
+        }
+        changed.remove(absorbed.getId());
+        open.remove(absorbed.getId());
+        if (absorbed.getStatus() != IncidentStatus.UNKNOWN) {
+            out.collect(Incident.newBuilder(absorbed)
+                    .setStatus(IncidentStatus.RESOLVED)
+                    .setSummary("Merged into incident " + target + ", which a signal related to both joined. "
+                            + absorbed.getSummary())
+                    .setUpdatedAt(Instant.ofEpochMilli(Math.max(now, absorbed.getUpdatedAt().toEpochMilli() + 1)))
+                    .setResolvedAt(Instant.ofEpochMilli(now))
+                    .build());
+        }
     }
 
     /** Writes a version of every open incident that changed, or whose silencing changed at {@code now}. */
@@ -227,7 +269,7 @@ public final class IncidentCorrelator extends KeyedCoProcessFunction<String, Sig
         ServiceGraph graph = graph();
         List<Incident> all = new ArrayList<>();
         open.values().forEach(all::add);
-        all.sort(Comparator.comparing(Incident::getOpenedAt).thenComparing(Incident::getId));
+        all.sort(OLDEST_FIRST);
         for (Incident previous : all) {
             String id = previous.getId();
             List<Signal> current = membersOf(id, previous.getAlertFingerprints(), changed);
@@ -236,6 +278,13 @@ public final class IncidentCorrelator extends KeyedCoProcessFunction<String, Sig
                 continue;
             }
             boolean placeholder = previous.getStatus() == IncidentStatus.UNKNOWN;
+            if (placeholder && now < previous.getUpdatedAt().toEpochMilli() + config.groupWait().toMillis()) {
+                // group_wait: not written before related signals had their chance to join; remember who did.
+                open.put(id, Incident.newBuilder(previous)
+                        .setAlertFingerprints(current.stream().map(Signal::fingerprint).collect(Collectors.toList()))
+                        .build());
+                continue;
+            }
             Incident next = Incidents.build(id, current, graph, silencedBy(current, now),
                     placeholder ? null : previous, now);
             if (!placeholder && Incidents.sameContent(previous, next)) {
@@ -323,7 +372,13 @@ public final class IncidentCorrelator extends KeyedCoProcessFunction<String, Sig
         return new ServiceGraph(dependencies);
     }
 
-    /** Stands for a just-opened incident until its first version is built (status UNKNOWN, never written). */
+    private static final Comparator<Incident> OLDEST_FIRST =
+            Comparator.comparing(Incident::getOpenedAt).thenComparing(Incident::getId);
+
+    /**
+     * Stands for a just-opened incident until its first version is written, {@code group_wait} after
+     * {@code updated_at} (status UNKNOWN, never written itself).
+     */
     private static Incident placeholder(String id, Signal first) {
         return Incident.newBuilder()
                 .setId(id)
@@ -333,7 +388,7 @@ public final class IncidentCorrelator extends KeyedCoProcessFunction<String, Sig
                 .setSummary("")
                 .setAlertFingerprints(new ArrayList<>(List.of(first.fingerprint())))
                 .setOpenedAt(first.alert.getStartsAt())
-                .setUpdatedAt(first.alert.getUpdatedAt())
+                .setUpdatedAt(Instant.ofEpochMilli(first.at))
                 .build();
     }
 }

@@ -38,8 +38,7 @@ public final class Incidents {
     /**
      * The version of incident {@code id} given its members in the order they joined.
      *
-     * @param previous the version written before, or null for a new incident (for updated_at and the
-     *     root cause once every member resolved)
+     * @param previous the version written before, or null for a new incident (updated_at must grow)
      * @param silencedBy ids of the silences that silence it
      * @param now event time of this version (ms)
      */
@@ -54,14 +53,12 @@ public final class Incidents {
         for (Signal s : members) {
             apps.putIfAbsent(s.appId(), s.alert.getApp());
         }
-        Map<String, AppId> signalling = new LinkedHashMap<>();
-        for (Signal s : counted) {
-            signalling.putIfAbsent(s.appId(), s.alert.getApp());
+        // Over every member, resolved ones included: a root cause that recovers before its clients
+        // stays the probable cause of the incident.
+        for (Signal s : members) {
             startedAt.merge(s.appId(), s.alert.getStartsAt().toEpochMilli(), Math::min);
         }
-        ServiceGraph.Root root = !open && previous != null && previous.getRootCause() != null
-                ? new ServiceGraph.Root(previous.getRootCause(), previous.getRootCauseReasoning())
-                : graph.rootCause(new ArrayList<>(signalling.values()), startedAt);
+        ServiceGraph.Root root = graph.rootCause(new ArrayList<>(apps.values()), startedAt);
         String rootId = root.app().getId();
 
         List<Evidence> evidence = members.stream()
@@ -74,7 +71,8 @@ public final class Incidents {
                         .setAt(s.alert.getStartsAt())
                         .build())
                 .sorted(Comparator.comparingInt((Evidence e) -> order(e.getRelation()))
-                        .thenComparing(Evidence::getAt))
+                        .thenComparing(Evidence::getAt)
+                        .thenComparing(e -> e.getApp().getId()))
                 .toList();
 
         Severity severity = counted.stream().map(s -> s.alert.getSeverity())

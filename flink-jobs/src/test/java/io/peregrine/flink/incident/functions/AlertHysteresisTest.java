@@ -23,7 +23,7 @@ class AlertHysteresisTest {
 
     private void open(int fireAfter, int resolveAfter, int flapMaxChanges) throws Exception {
         IncidentConfig config = new IncidentConfig(Duration.ofSeconds(10), fireAfter, resolveAfter, flapMaxChanges,
-                Duration.ofMinutes(15), Duration.ofMinutes(5), Duration.ofDays(7));
+                Duration.ofMinutes(15), Duration.ZERO, Duration.ofMinutes(5), Duration.ofDays(7));
         harness = new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(new AlertHysteresis(config)),
                 Alert::getFingerprint, Types.STRING, 1, 1, 0);
         harness.setup(Signal.typeInfo().createSerializer(new org.apache.flink.api.common.serialization.SerializerConfigImpl()));
