@@ -70,7 +70,9 @@ public final class IncidentWorkflow {
                 // One key: more instances would idle (see IncidentCorrelator).
                 .setParallelism(1)
                 .name("incident-correlate").uid("incident-correlate");
-        incidents.sinkTo(incidentSink).name("incident-sink").uid("incident-sink");
+        // As many writers as correlators (one), chained: with more, versions of one incident would
+        // be spread over writers and could reach the topic out of order.
+        incidents.sinkTo(incidentSink).setParallelism(1).name("incident-sink").uid("incident-sink");
         return incidents;
     }
 
