@@ -52,11 +52,15 @@ public final class IncidentWorkflow {
 
         SingleOutputStreamOperator<Control> edges = env
                 .fromSource(topology, ChangelogWatermarks.strategy(), "topology-source").uid("incident-topology-source")
-                .process(ToControl.edges()).returns(Control.typeInfo())
+                // One reader holding every partition of the (small) changelog: a reader without
+                // splits would never mark itself idle, and hold the correlator's event time back.
+                .setParallelism(1)
+                .process(ToControl.edges()).returns(Control.typeInfo()).setParallelism(1)
                 .name("topology-changes").uid("incident-topology-changes");
         SingleOutputStreamOperator<Control> silenceChanges = env
                 .fromSource(silences, ChangelogWatermarks.strategy(), "silences-source").uid("incident-silences-source")
-                .process(ToControl.silences()).returns(Control.typeInfo())
+                .setParallelism(1)
+                .process(ToControl.silences()).returns(Control.typeInfo()).setParallelism(1)
                 .name("silence-changes").uid("incident-silence-changes");
         edges.getSideOutput(DeadLetterSplitter.DEAD_LETTERS)
                 .union(silenceChanges.getSideOutput(DeadLetterSplitter.DEAD_LETTERS))

@@ -44,7 +44,7 @@ import org.apache.flink.util.Collector;
  * time order, those of one instant together, so grouping, the root cause and incident ids do not
  * depend on the order in which parallel upstream instances deliver, and a replay after a restore
  * decides the same. The topology and silence inputs carry no event time of their own (their
- * sources emit a maximal watermark) and apply on arrival.
+ * sources stay idle, {@link ChangelogWatermarks}) and apply on arrival.
  *
  * <p><b>Grouping.</b> A firing signal joins an open incident that has a member whose application
  * it depends on, or that depends on it (transitively, through the map), provided it started within
