@@ -9,6 +9,7 @@ import picocli.CommandLine.Command;
         versionProvider = Peregrine.Version.class,
         description = "Zero-instrumentation observability on Kafka and Flink.",
         subcommands = {UpCommand.class, AgentCommand.class, StreamsCommand.class, FlinkCommand.class, TopicsCommand.class, TailCommand.class, RegistryCommand.class,
+                SilenceCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Peregrine {
 

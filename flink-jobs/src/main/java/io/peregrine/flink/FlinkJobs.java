@@ -5,7 +5,9 @@ import io.peregrine.flink.kafka.KafkaSinks;
 import io.peregrine.flink.kafka.KafkaSources;
 import io.peregrine.flink.config.PeregrineYaml;
 import io.peregrine.flink.notify.NotifyWorkflow;
+import io.peregrine.flink.incident.IncidentWorkflow;
 import io.peregrine.schema.Alert;
+import io.peregrine.schema.Incident;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import io.peregrine.flink.slo.SloWorkflow;
 import io.peregrine.flink.slo.functions.SliWindowValidator;
@@ -69,7 +71,7 @@ public final class FlinkJobs {
         PeregrineYaml yaml = PeregrineYaml.load(config.sloConfig());
         yaml.slo().warnings().forEach(w -> log.warn("peregrine.yaml slo: {}", w));
         if (yaml.pagerDuty().isEmpty()) {
-            log.info("no notify.pagerduty in peregrine.yaml: alerts go to the alerts topic only");
+            log.info("no notify.pagerduty in peregrine.yaml: incidents go to the incidents topic only");
         }
         return yaml;
     }
@@ -111,19 +113,26 @@ public final class FlinkJobs {
     }
 
     /**
-     * Adds every job's workflow to {@code env}, with Kafka sources and exactly-once sinks; PagerDuty
-     * notification of the alert stream when peregrine.yaml configures it.
+     * Adds every job's workflow to {@code env}, with Kafka sources and exactly-once sinks: SLO alerts,
+     * incidents grouped from them along the topology, and PagerDuty notification of the incidents
+     * when peregrine.yaml configures it.
      */
     public static void define(StreamExecutionEnvironment env, FlinkJobsConfig config, PeregrineYaml yaml) {
         KafkaEndpoints endpoints = KafkaEndpoints.of(config.bootstrapServers(), config.schemaRegistryUrl());
+        String tx = config.transactionalIdPrefix();
         DataStream<Alert> alerts = SloWorkflow.define(env,
                 KafkaSources.sli(endpoints, config.groupId(), "flink/slo/sli-source", new SliWindowValidator()),
-                KafkaSinks.alerts(endpoints, DeliveryGuarantee.EXACTLY_ONCE, config.transactionalIdPrefix() + "-alerts"),
-                KafkaSinks.deadLetters(endpoints, DeliveryGuarantee.EXACTLY_ONCE, config.transactionalIdPrefix() + "-dlq"),
+                KafkaSinks.alerts(endpoints, DeliveryGuarantee.EXACTLY_ONCE, tx + "-alerts"),
+                KafkaSinks.deadLetters(endpoints, DeliveryGuarantee.EXACTLY_ONCE, tx + "-dlq"),
                 yaml.slo());
-        yaml.pagerDuty().ifPresent(pd -> NotifyWorkflow.pagerDuty(alerts, pd, endpoints.topics().alerts().name(),
-                KafkaSinks.deadLetters(endpoints, DeliveryGuarantee.EXACTLY_ONCE,
-                        config.transactionalIdPrefix() + "-notify-dlq")));
+        DataStream<Incident> incidents = IncidentWorkflow.define(alerts,
+                KafkaSources.topology(endpoints, config.groupId() + "-topology", "flink/incident/topology-source"),
+                KafkaSources.silences(endpoints, config.groupId() + "-silences", "flink/incident/silences-source"),
+                KafkaSinks.incidents(endpoints, DeliveryGuarantee.EXACTLY_ONCE, tx + "-incidents"),
+                KafkaSinks.deadLetters(endpoints, DeliveryGuarantee.EXACTLY_ONCE, tx + "-incident-dlq"),
+                yaml.incidents());
+        yaml.pagerDuty().ifPresent(pd -> NotifyWorkflow.pagerDuty(incidents, pd, endpoints.topics().incidents().name(),
+                KafkaSinks.deadLetters(endpoints, DeliveryGuarantee.EXACTLY_ONCE, tx + "-notify-dlq")));
     }
 
     /** The newest completed checkpoint ({@code <dir>/<job id>/chk-N} with a {@code _metadata}) under a directory. */

@@ -3,6 +3,7 @@ package io.peregrine.flink.kafka;
 import io.peregrine.schema.dlq.DeadLetterRecords;
 import io.peregrine.schema.Alert;
 import io.peregrine.schema.DeadLetter;
+import io.peregrine.schema.Incident;
 import io.peregrine.schema.topic.Topics;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -38,6 +39,13 @@ public final class KafkaSinks {
                                           String transactionalIdPrefix) {
         return sink(endpoints, guarantee, transactionalIdPrefix,
                 new AvroRecordSerializer<>(endpoints, Topics::alerts, Alert::getFingerprint, null));
+    }
+
+    /** Incidents to {@code peregrine.incidents}, keyed by incident id. */
+    public static KafkaSink<Incident> incidents(KafkaEndpoints endpoints, DeliveryGuarantee guarantee,
+                                                String transactionalIdPrefix) {
+        return sink(endpoints, guarantee, transactionalIdPrefix,
+                new AvroRecordSerializer<>(endpoints, Topics::incidents, Incident::getId, null));
     }
 
     /** Dead letters to {@code peregrine.dlq}, keyed by the rejected record's key bytes, reason in headers. */

@@ -18,7 +18,8 @@ import org.apache.kafka.clients.consumer.OffsetResetStrategy;
  * <p>Every source reads {@code read_committed}: the Streams stage writes with exactly-once
  * transactions, and reading uncommitted data would evaluate SLI windows that an aborted
  * transaction retracts. A job starts from the offsets its consumer group committed (Flink commits
- * them on checkpoints; its own restarts use the offsets in the checkpoint), else from the earliest.
+ * them on checkpoints; its own restarts use the offsets in the checkpoint), else from the earliest;
+ * compacted topics always from the earliest.
  */
 public final class KafkaSources {
 
@@ -26,16 +27,19 @@ public final class KafkaSources {
     }
 
     /** {@code peregrine.sli}: one record per application and SLI window. */
+    // OffsetResetStrategy is deprecated in kafka-clients 4.x, but it is what the connector's
+    // OffsetsInitializer.committedOffsets takes.
+    @SuppressWarnings("deprecation")
     public static KafkaSource<Decoded<ServiceSliWindow>> sli(KafkaEndpoints endpoints, String groupId, String stage,
                                                              RecordValidator<ServiceSliWindow> validator) {
         return source(endpoints, groupId, new AvroRecordDeserializer<>(endpoints, Topics::sli, ServiceSliWindow.class,
-                stage, validator), Topics::sli);
+                stage, validator), Topics::sli, OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST));
     }
 
     /** {@code peregrine.topology}: compacted current service map; tombstones delete an edge. */
     public static KafkaSource<Decoded<ServiceEdge>> topology(KafkaEndpoints endpoints, String groupId, String stage) {
         return source(endpoints, groupId, new AvroRecordDeserializer<>(endpoints, Topics::topology, ServiceEdge.class,
-                stage, RecordValidator.none()), Topics::topology);
+                stage, RecordValidator.none()), Topics::topology, EARLIEST);
     }
 
     /** {@code peregrine.silences}: compacted, user-managed; tombstones delete a silence. */
@@ -43,21 +47,27 @@ public final class KafkaSources {
         return source(endpoints, groupId, new AvroRecordDeserializer<>(endpoints, Topics::silences, Silence.class,
                 stage, silence -> silence.getEndsAt().isBefore(silence.getStartsAt())
                         ? "ends_at " + silence.getEndsAt() + " is before starts_at " + silence.getStartsAt() : null),
-                Topics::silences);
+                Topics::silences, EARLIEST);
     }
 
-    // OffsetResetStrategy is deprecated in kafka-clients 4.x, but it is what the connector's
-    // OffsetsInitializer.committedOffsets takes.
-    @SuppressWarnings("deprecation")
+    /**
+     * Where a compacted topic is read from when the job starts without state: its beginning, always.
+     * Its latest values are the whole map (or silence list); starting from a group's committed
+     * offsets would leave out everything written before them. A restore reads on from the offsets
+     * in the checkpoint, whose state already holds the rest.
+     */
+    private static final OffsetsInitializer EARLIEST = OffsetsInitializer.earliest();
+
     private static <V extends SpecificRecordBase> KafkaSource<Decoded<V>> source(
-            KafkaEndpoints endpoints, String groupId, AvroRecordDeserializer<V> deserializer, TopicSelector<String, V> topic) {
+            KafkaEndpoints endpoints, String groupId, AvroRecordDeserializer<V> deserializer, TopicSelector<String, V> topic,
+            OffsetsInitializer start) {
         Properties consumer = endpoints.clientProperties();
         consumer.putIfAbsent(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         return KafkaSource.<Decoded<V>>builder()
                 .setBootstrapServers(endpoints.bootstrapServers())
                 .setTopics(topic.select(endpoints.topics()).name())
                 .setGroupId(groupId)
-                .setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
+                .setStartingOffsets(start)
                 .setProperties(consumer)
                 .setDeserializer(deserializer)
                 .build();

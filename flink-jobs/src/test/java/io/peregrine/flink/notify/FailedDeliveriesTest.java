@@ -18,9 +18,9 @@ class FailedDeliveriesTest {
 
     @Test
     void shouldDeadLetterUndeliveredNotificationsWithoutTheRoutingKey() throws Exception {
-        var event = PagerDutyEvents.trigger(SampleRecords.alert(), "secret-routing-key-0123456789abcd");
+        var event = PagerDutyEvents.trigger(SampleRecords.incident(), "secret-routing-key-0123456789abcd");
         List<DeadLetter> out = new ArrayList<>();
-        FailedDeliveries f = new FailedDeliveries("peregrine.alerts", "flink/notify/pagerduty");
+        FailedDeliveries f = new FailedDeliveries("peregrine.incidents", "flink/notify/pagerduty");
         f.flatMap(new Delivery(event, Delivery.Outcome.DELIVERED, 1, 202, "ok"), new ListCollector<>(out));
         assertThat(out).isEmpty();
         f.flatMap(new Delivery(event, Delivery.Outcome.REJECTED, 1, 400, "HTTP 400: invalid routing key"),

@@ -10,7 +10,7 @@ import io.peregrine.flink.notify.pagerduty.PagerDutyConfig;
 import io.peregrine.flink.notify.pagerduty.PagerDutyEvents;
 import io.peregrine.flink.notify.records.Delivery;
 import io.peregrine.flink.notify.records.PagerDutyEvent;
-import io.peregrine.schema.Alert;
+import io.peregrine.schema.Incident;
 import io.peregrine.schema.SampleRecords;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -57,7 +57,7 @@ class PagerDutyDeliveryTest {
     }
 
     private static PagerDutyEvent trigger() {
-        return PagerDutyEvents.trigger(SampleRecords.alert(), ROUTING_KEY);
+        return PagerDutyEvents.trigger(SampleRecords.incident(), ROUTING_KEY);
     }
 
     @Test
@@ -77,15 +77,30 @@ class PagerDutyDeliveryTest {
         assertThat(Duration.ofNanos(got.get(2).atNanos() - got.get(1).atNanos())).isGreaterThanOrEqualTo(Duration.ofSeconds(1));
 
         JsonNode body = JSON.readTree(got.get(0).body());
-        Alert alert = SampleRecords.alert();
+        Incident incident = SampleRecords.incident();
         assertThat(body.get("routing_key").asText()).isEqualTo(ROUTING_KEY);
         assertThat(body.get("event_action").asText()).isEqualTo("trigger");
-        assertThat(body.get("dedup_key").asText())
-                .isEqualTo(alert.getFingerprint() + ":" + alert.getStartsAt().toEpochMilli()).hasSizeLessThanOrEqualTo(255);
-        assertThat(body.at("/payload/summary").asText()).isEqualTo(alert.getSummary());
-        assertThat(body.at("/payload/source").asText()).isEqualTo(alert.getApp().getId());
+        assertThat(body.get("dedup_key").asText()).isEqualTo(incident.getId());
+        assertThat(body.at("/payload/summary").asText()).isEqualTo(incident.getTitle());
+        assertThat(body.at("/payload/source").asText()).isEqualTo(incident.getRootCause().getId());
         assertThat(body.at("/payload/severity").asText()).isEqualTo("critical");
-        assertThat(body.at("/payload/custom_details/description").asText()).isEqualTo(alert.getDescription());
+        assertThat(body.at("/payload/custom_details/root_cause").asText()).isEqualTo(incident.getRootCause().getId());
+        assertThat(body.at("/payload/custom_details/evidence")).hasSize(incident.getEvidence().size());
+        assertThat(body.at("/payload/custom_details/evidence/0/relation").asText()).isEqualTo("ROOT");
+        assertThat(body.at("/payload/custom_details/evidence/2/app").asText())
+                .isEqualTo(incident.getEvidence().get(2).getApp().getId());
+    }
+
+    @Test
+    void shouldCutTheSummaryTo1024CharactersAndKeepTheDedupKeyWithin255() throws Exception {
+        Incident incident = SampleRecords.incident();
+        incident.setTitle("x".repeat(5_000));
+        incident.setId("i".repeat(300));
+        JsonNode body = JSON.readTree(PagerDutyEvents.trigger(incident, ROUTING_KEY).body());
+        assertThat(body.at("/payload/summary").asText()).hasSize(1024).endsWith("…");
+        assertThat(body.get("dedup_key").asText()).hasSize(255);
+        assertThat(PagerDutyEvents.trigger(SampleRecords.incident(), ROUTING_KEY).dedupKey())
+                .isEqualTo(SampleRecords.incident().getId());
     }
 
     @Test
@@ -135,10 +150,9 @@ class PagerDutyDeliveryTest {
         PagerDutyDelivery delivery = new PagerDutyDelivery(config(receiver.url(), Duration.ofSeconds(30)));
         delivery.setRuntimeContext(new MockStreamingRuntimeContext(1, 0));
         delivery.open(DefaultOpenContext.INSTANCE);
-        Alert alert = SampleRecords.alert();
-        PagerDutyEvent trigger = PagerDutyEvents.trigger(alert, ROUTING_KEY);
-        PagerDutyEvent resolve = PagerDutyEvents.resolve(alert.getFingerprint(), alert.getStartsAt().toEpochMilli(),
-                ROUTING_KEY);
+        Incident incident = SampleRecords.incident();
+        PagerDutyEvent trigger = PagerDutyEvents.trigger(incident, ROUTING_KEY);
+        PagerDutyEvent resolve = PagerDutyEvents.resolve(incident.getId(), ROUTING_KEY);
 
         Results first = new Results();
         Results second = new Results();

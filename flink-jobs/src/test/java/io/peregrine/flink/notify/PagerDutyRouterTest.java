@@ -4,11 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.peregrine.flink.notify.functions.PagerDutyRouter;
 import io.peregrine.flink.notify.records.PagerDutyEvent;
-import io.peregrine.schema.Alert;
-import io.peregrine.schema.AlertStatus;
+import io.peregrine.schema.Incident;
+import io.peregrine.schema.IncidentStatus;
 import io.peregrine.schema.SampleRecords;
 import io.peregrine.schema.Severity;
-import java.time.Instant;
 import java.util.List;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
@@ -19,12 +18,13 @@ import org.junit.jupiter.api.Test;
 
 class PagerDutyRouterTest {
 
-    private KeyedOneInputStreamOperatorTestHarness<String, Alert, PagerDutyEvent> harness;
+    private KeyedOneInputStreamOperatorTestHarness<String, Incident, PagerDutyEvent> harness;
+    private long clock = SampleRecords.incident().getUpdatedAt().toEpochMilli();
 
     @BeforeEach
     void open() throws Exception {
         harness = new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(new PagerDutyRouter("rk")),
-                Alert::getFingerprint, Types.STRING);
+                Incident::getId, Types.STRING);
         harness.open();
     }
 
@@ -33,45 +33,46 @@ class PagerDutyRouterTest {
         harness.close();
     }
 
-    private static Alert version(AlertStatus status, Severity severity, Instant startsAt, long updatedAtOffset) {
-        Alert a = Alert.newBuilder(SampleRecords.alert()).setStatus(status).setSeverity(severity).setStartsAt(startsAt)
-                .setUpdatedAt(startsAt.plusSeconds(updatedAtOffset)).build();
-        if (status == AlertStatus.RESOLVED) {
-            a.setEndsAt(a.getUpdatedAt());
-        }
-        return a;
+    private static Incident version(IncidentStatus status, Severity severity, List<String> silencedBy) {
+        return Incident.newBuilder(SampleRecords.incident()).setStatus(status).setSeverity(severity)
+                .setSilencedBy(silencedBy).build();
     }
 
-    private List<String> send(Alert a) throws Exception {
-        harness.processElement(a, a.getUpdatedAt().toEpochMilli());
+    private List<String> send(Incident i) throws Exception {
+        harness.processElement(i, clock++);
         List<String> out = harness.extractOutputValues().stream().map(e -> e.action() + " " + e.dedupKey()).toList();
         harness.getOutput().clear();
         return out;
     }
 
     @Test
-    void shouldTriggerOnAPageAndResolveWhenItCalmsDownOrResolves() throws Exception {
-        Instant t = Instant.parse("2025-06-02T10:15:40Z");
-        String key = SampleRecords.alert().getFingerprint() + ":" + t.toEpochMilli();
-        assertThat(send(version(AlertStatus.FIRING, Severity.PAGE, t, 0))).containsExactly("trigger " + key);
-        assertThat(send(version(AlertStatus.FIRING, Severity.PAGE, t, 5))).isEmpty();
+    void shouldTriggerOnceWhenAnIncidentPagesAndResolveItOnce() throws Exception {
+        String id = SampleRecords.incident().getId();
+        assertThat(send(version(IncidentStatus.OPEN, Severity.PAGE, List.of()))).containsExactly("trigger " + id);
+        // New members, a new root cause, a silence added after the page: PagerDuty has it open already.
+        assertThat(send(version(IncidentStatus.OPEN, Severity.PAGE, List.of()))).isEmpty();
+        assertThat(send(version(IncidentStatus.OPEN, Severity.PAGE, List.of("s1")))).isEmpty();
+        assertThat(send(version(IncidentStatus.OPEN, Severity.TICKET, List.of()))).isEmpty();
         assertThat(harness.numKeyedStateEntries()).isEqualTo(1);
-        // Calmed to a ticket: the page is over for PagerDuty.
-        assertThat(send(version(AlertStatus.FIRING, Severity.TICKET, t, 10))).containsExactly("resolve " + key);
-        assertThat(send(version(AlertStatus.RESOLVED, Severity.TICKET, t, 20))).isEmpty();
+        assertThat(send(version(IncidentStatus.RESOLVED, Severity.PAGE, List.of()))).containsExactly("resolve " + id);
+        assertThat(send(version(IncidentStatus.RESOLVED, Severity.PAGE, List.of()))).isEmpty();
         assertThat(harness.numKeyedStateEntries()).isZero();
     }
 
     @Test
-    void shouldIgnoreTicketsAndResolveAPageThatResolves() throws Exception {
-        Instant t = Instant.parse("2025-06-02T10:15:40Z");
-        assertThat(send(version(AlertStatus.FIRING, Severity.TICKET, t, 0))).isEmpty();
-        assertThat(send(version(AlertStatus.RESOLVED, Severity.TICKET, t, 10))).isEmpty();
-        Instant t2 = t.plusSeconds(3600);
-        String key = SampleRecords.alert().getFingerprint() + ":" + t2.toEpochMilli();
-        assertThat(send(version(AlertStatus.FIRING, Severity.TICKET, t2, 0))).isEmpty();
-        assertThat(send(version(AlertStatus.FIRING, Severity.PAGE, t2, 10))).containsExactly("trigger " + key);
-        assertThat(send(version(AlertStatus.RESOLVED, Severity.PAGE, t2, 20))).containsExactly("resolve " + key);
+    void shouldNotPageTicketsOrSilencedIncidentsButPageWhenTheyEscalateOrTheSilenceEnds() throws Exception {
+        String id = SampleRecords.incident().getId();
+        assertThat(send(version(IncidentStatus.OPEN, Severity.TICKET, List.of()))).isEmpty();
+        assertThat(send(version(IncidentStatus.OPEN, Severity.PAGE, List.of("s1")))).isEmpty();
+        assertThat(harness.numKeyedStateEntries()).isZero();
+        assertThat(send(version(IncidentStatus.OPEN, Severity.PAGE, List.of()))).containsExactly("trigger " + id);
+        assertThat(send(version(IncidentStatus.RESOLVED, Severity.PAGE, List.of()))).containsExactly("resolve " + id);
+
+        // Silenced throughout: never paged, so nothing to resolve either.
+        Incident other = Incident.newBuilder(version(IncidentStatus.OPEN, Severity.PAGE, List.of("s1"))).setId("other").build();
+        assertThat(send(other)).isEmpty();
+        assertThat(send(Incident.newBuilder(other).setStatus(IncidentStatus.RESOLVED).build())).isEmpty();
+        assertThat(send(Incident.newBuilder(other).setStatus(IncidentStatus.UNKNOWN).build())).isEmpty();
         assertThat(harness.numKeyedStateEntries()).isZero();
         assertThat(harness.numEventTimeTimers()).isZero();
     }

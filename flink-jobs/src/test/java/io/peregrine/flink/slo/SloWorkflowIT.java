@@ -7,11 +7,7 @@ import io.peregrine.flink.kafka.DeadLetters;
 import io.peregrine.flink.kafka.KafkaEndpoints;
 import io.peregrine.flink.kafka.KafkaSinks;
 import io.peregrine.flink.kafka.KafkaSources;
-import io.peregrine.flink.notify.NotifyWorkflow;
-import io.peregrine.flink.notify.PagerDutyReceiver;
-import io.peregrine.flink.notify.pagerduty.PagerDutyConfig;
 import io.peregrine.flink.slo.functions.SliWindowValidator;
-import org.apache.flink.streaming.api.datastream.DataStream;
 import io.peregrine.kafka.junit.EmbeddedKafkaExtension;
 import io.peregrine.registry.RegistryConfig;
 import io.peregrine.registry.SchemaRegistryServer;
@@ -60,8 +56,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The SLO workflow on a Flink MiniCluster (parallelism 2) through the real embedded broker and
- * registry: generated SLI windows in, the alerts out of a transactional sink, read committed, and
- * the pages at a real HTTP receiver standing in for PagerDuty.
+ * registry: generated SLI windows in, the alerts out of a transactional sink, read committed.
+ * PagerDuty is notified of incidents, not alerts: that path is tested in IncidentWorkflowIT.
  */
 class SloWorkflowIT {
 
@@ -76,7 +72,6 @@ class SloWorkflowIT {
     private static final Instant T0 = Instant.parse("2025-06-02T10:00:00Z");
 
     static SchemaRegistryServer registry;
-    static PagerDutyReceiver receiver;
     static KafkaEndpoints endpoints;
     static Topics topics;
 
@@ -91,42 +86,16 @@ class SloWorkflowIT {
         }
     }
 
-    /** A receiver of its own for each attempt, so that a rerun counts only its own pages. */
-    @org.junit.jupiter.api.BeforeEach
-    void newReceiver() throws java.io.IOException {
-        if (receiver != null) {
-            receiver.close();
-        }
-        receiver = new PagerDutyReceiver();
-    }
-
     @AfterAll
     static void stop() {
         if (registry != null) {
             registry.close();
         }
-        if (receiver != null) {
-            receiver.close();
-        }
-    }
-
-    /** "action dedup_key" of every request the receiver accepted, in arrival order. */
-    private static List<String> accepted(PagerDutyReceiver receiver) {
-        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
-        return receiver.received().stream().filter(r -> r.status() == 202).map(r -> {
-            try {
-                var body = json.readTree(r.body());
-                return body.get("event_action").asText() + " " + body.get("dedup_key").asText();
-            } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
-        }).toList();
     }
 
     @Test
     void shouldPageAFailingServiceAndResolveItExactlyOnceThroughKafkaAndPagerDuty() throws Exception {
         String run = UUID.randomUUID().toString().substring(0, 8);
-        receiver.then(PagerDutyReceiver.Answer.of(500), new PagerDutyReceiver.Answer(429, Map.of("Retry-After", "1")));
         AppId checkout = AppId.newBuilder(SampleRecords.checkoutApp()).setId("k8s/shop/checkout-" + run).build();
         AppId frontend = AppId.newBuilder(SampleRecords.frontendApp()).setId("k8s/shop/frontend-" + run).build();
 
@@ -163,14 +132,11 @@ class SloWorkflowIT {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
         env.setParallelism(2);
         env.enableCheckpointing(500, CheckpointingMode.EXACTLY_ONCE);
-        DataStream<Alert> alertStream = SloWorkflow.define(env,
+        SloWorkflow.define(env,
                 KafkaSources.sli(endpoints, "slo-it-" + run, "flink/slo/sli-source", new SliWindowValidator()),
                 KafkaSinks.alerts(endpoints, DeliveryGuarantee.EXACTLY_ONCE, "slo-it-alerts-" + run),
                 KafkaSinks.deadLetters(endpoints, DeliveryGuarantee.EXACTLY_ONCE, "slo-it-dlq-" + run),
                 SloConfig.defaults());
-        NotifyWorkflow.pagerDuty(alertStream, new PagerDutyConfig(receiver.url(), "0123456789abcdef0123456789abcdef",
-                        Duration.ofSeconds(5), Duration.ofMillis(100), Duration.ofSeconds(2), Duration.ofMinutes(1)),
-                sliTopic.name(), KafkaSinks.deadLetters(endpoints, DeliveryGuarantee.EXACTLY_ONCE, "slo-it-notify-dlq-" + run));
         JobClient job = env.executeAsync(SloWorkflow.JOB_NAME);
         try {
             List<Alert> alerts = read(topics.alerts(), "read_committed", a -> a.getApp().getId().endsWith(run),
@@ -210,21 +176,6 @@ class SloWorkflowIT {
             assertThat(deadLetters).filteredOn(d -> d.getReason() == DeadLetterReason.INVARIANT)
                     .singleElement().satisfies(d -> assertThat(d.getReasonMessage()).contains("availability_good 11"));
 
-            // PagerDuty, through a 500 and a 429 (Retry-After: 1) on the first request: each page
-            // triggered and resolved exactly once, each resolve after its trigger.
-            String pageA = availability.get(0).getFingerprint() + ":" + availability.get(0).getStartsAt().toEpochMilli();
-            String pageL = latency.get(0).getFingerprint() + ":" + latency.get(0).getStartsAt().toEpochMilli();
-            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-            while (accepted(receiver).size() < 4 && System.nanoTime() < deadline) {
-                Thread.sleep(100);
-            }
-            Thread.sleep(1_000);
-            List<String> accepted = accepted(receiver);
-            assertThat(accepted).containsExactlyInAnyOrder("trigger " + pageA, "resolve " + pageA,
-                    "trigger " + pageL, "resolve " + pageL);
-            assertThat(accepted.indexOf("trigger " + pageA)).isLessThan(accepted.indexOf("resolve " + pageA));
-            assertThat(accepted.indexOf("trigger " + pageL)).isLessThan(accepted.indexOf("resolve " + pageL));
-            assertThat(receiver.received()).extracting(PagerDutyReceiver.Received::status).startsWith(500, 429);
         } finally {
             job.cancel().get();
         }

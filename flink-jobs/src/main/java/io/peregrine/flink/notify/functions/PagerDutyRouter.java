@@ -2,8 +2,8 @@ package io.peregrine.flink.notify.functions;
 
 import io.peregrine.flink.notify.pagerduty.PagerDutyEvents;
 import io.peregrine.flink.notify.records.PagerDutyEvent;
-import io.peregrine.schema.Alert;
-import io.peregrine.schema.AlertStatus;
+import io.peregrine.schema.Incident;
+import io.peregrine.schema.IncidentStatus;
 import io.peregrine.schema.Severity;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ValueState;
@@ -12,17 +12,18 @@ import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 
 /**
- * Decides, per alert fingerprint, what PagerDuty must hear: a trigger when an alert starts firing
- * at PAGE severity (or escalates to it), a resolve when an alert PagerDuty was told about resolves
- * or calms down to a ticket. Other versions (tickets, a tier change within a page, a repeated
- * version after a replay) send nothing. Keyed state: the start of the episode PagerDuty has open,
- * cleared on resolve, so an application's quiet alerts hold no state here.
+ * Decides, per incident id, what PagerDuty must hear: one trigger when an open incident first pages
+ * (severity PAGE and not silenced; a ticket that escalates, or a silence that ends, pages then),
+ * and one resolve when an incident PagerDuty was told about resolves. Every other version (a new
+ * member, a new root cause, flapping, a silence added after the page) sends nothing: PagerDuty
+ * already has the incident open, and re-triggering would only repeat it. Keyed state: whether the
+ * incident was triggered, cleared on resolve, so incidents that never paged hold nothing here.
  */
-public final class PagerDutyRouter extends KeyedProcessFunction<String, Alert, PagerDutyEvent> {
+public final class PagerDutyRouter extends KeyedProcessFunction<String, Incident, PagerDutyEvent> {
     private static final long serialVersionUID = 1L;
 
     private final String routingKey;
-    private transient ValueState<Long> openEpisode;
+    private transient ValueState<Boolean> triggered;
 
     public PagerDutyRouter(String routingKey) {
         this.routingKey = routingKey;
@@ -30,28 +31,21 @@ public final class PagerDutyRouter extends KeyedProcessFunction<String, Alert, P
 
     @Override
     public void open(OpenContext context) {
-        openEpisode = getRuntimeContext().getState(new ValueStateDescriptor<>("pagerduty-open-episode", Long.class));
+        triggered = getRuntimeContext().getState(new ValueStateDescriptor<>("pagerduty-triggered", Boolean.class));
     }
 
     @Override
-    public void processElement(Alert alert, Context ctx, Collector<PagerDutyEvent> out) throws Exception {
-        Long open = openEpisode.value();
-        long episode = alert.getStartsAt().toEpochMilli();
-        boolean pages = alert.getStatus() == AlertStatus.FIRING && alert.getSeverity() == Severity.PAGE;
-        if (pages) {
-            if (open != null && open == episode) {
-                return;
+    public void processElement(Incident incident, Context ctx, Collector<PagerDutyEvent> out) throws Exception {
+        boolean wasTriggered = triggered.value() != null;
+        if (incident.getStatus() == IncidentStatus.OPEN) {
+            boolean pages = incident.getSeverity() == Severity.PAGE && incident.getSilencedBy().isEmpty();
+            if (pages && !wasTriggered) {
+                out.collect(PagerDutyEvents.trigger(incident, routingKey));
+                triggered.update(true);
             }
-            if (open != null) {
-                // A new episode while PagerDuty still has an old one open: its resolve was never
-                // seen (it cannot be, versions are ordered), but do not leave it open regardless.
-                out.collect(PagerDutyEvents.resolve(alert.getFingerprint(), open, routingKey));
-            }
-            out.collect(PagerDutyEvents.trigger(alert, routingKey));
-            openEpisode.update(episode);
-        } else if (open != null && alert.getStatus() != AlertStatus.UNKNOWN) {
-            out.collect(PagerDutyEvents.resolve(alert.getFingerprint(), open, routingKey));
-            openEpisode.clear();
+        } else if (incident.getStatus() == IncidentStatus.RESOLVED && wasTriggered) {
+            out.collect(PagerDutyEvents.resolve(incident.getId(), routingKey));
+            triggered.clear();
         }
     }
 }

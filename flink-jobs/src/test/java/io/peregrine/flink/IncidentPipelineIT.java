@@ -1,0 +1,343 @@
+package io.peregrine.flink;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.peregrine.flink.config.PeregrineYaml;
+import io.peregrine.flink.notify.PagerDutyReceiver;
+import io.peregrine.kafka.junit.EmbeddedKafkaExtension;
+import io.peregrine.registry.RegistryConfig;
+import io.peregrine.registry.SchemaRegistryServer;
+import io.peregrine.schema.AppId;
+import io.peregrine.schema.EvidenceRelation;
+import io.peregrine.schema.Incident;
+import io.peregrine.schema.IncidentStatus;
+import io.peregrine.schema.SampleRecords;
+import io.peregrine.schema.ServiceEdge;
+import io.peregrine.schema.ServiceSliWindow;
+import io.peregrine.schema.registry.SchemaRegistryClient;
+import io.peregrine.schema.serde.SerdeConfig;
+import io.peregrine.schema.topic.Topic;
+import io.peregrine.schema.topic.TopicAdmin;
+import io.peregrine.schema.topic.Topics;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.ExternalizedCheckpointRetention;
+import org.apache.flink.configuration.PipelineOptions;
+import org.apache.flink.configuration.StateRecoveryOptions;
+import org.apache.flink.core.execution.CheckpointingMode;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The whole alerting path as {@link FlinkJobs#define} wires it, on a MiniCluster (parallelism 2)
+ * through the real embedded broker and registry: generated SLI windows and topology edges in, SLO
+ * alerts, one incident on peregrine.incidents (read committed), and its page at a real HTTP
+ * receiver standing in for PagerDuty. Mid-incident the job is cancelled and a new one restored
+ * from the last retained checkpoint, as after a crash.
+ */
+class IncidentPipelineIT {
+
+    @RegisterExtension
+    static final EmbeddedKafkaExtension KAFKA = new EmbeddedKafkaExtension();
+
+    @RegisterExtension
+    static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
+            .setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
+
+    private static final Duration WINDOW = Duration.ofSeconds(10);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    static SchemaRegistryServer registry;
+    static Topics topics;
+
+    @TempDir
+    Path checkpoints;
+
+    @BeforeAll
+    static void start() {
+        registry = SchemaRegistryServer.start(RegistryConfig.builder()
+                .bootstrapServers(KAFKA.bootstrapServers()).host("127.0.0.1").port(0).build());
+        topics = Topics.create(SchemaRegistryClient.create(Map.of("schema.registry.url", registry.url())),
+                SerdeConfig.from(Map.of()), 2);
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", KAFKA.bootstrapServers()))) {
+            TopicAdmin.ensure(admin, topics.all(), (short) 1);
+        }
+    }
+
+    @AfterAll
+    static void stop() {
+        if (registry != null) {
+            registry.close();
+        }
+    }
+
+    @Test
+    void shouldPageOneIncidentForADatabaseUnderThreeServicesOnceAcrossARestore() throws Exception {
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        AppId db = app("postgres-" + run);
+        List<AppId> callers = List.of(app("orders-" + run), app("cart-" + run), app("users-" + run));
+        AppId search = app("search-" + run); // healthy, calls nothing involved
+        Instant t0 = Instant.now().truncatedTo(ChronoUnit.MINUTES).minus(Duration.ofMinutes(20));
+
+        try (PagerDutyReceiver receiver = new PagerDutyReceiver();
+             KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(
+                     ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers(),
+                     ProducerConfig.ACKS_CONFIG, "all"), new ByteArraySerializer(), new ByteArraySerializer())) {
+            // The trigger meets a 500, then a 429 asking to wait 1 s, then is accepted.
+            receiver.then(PagerDutyReceiver.Answer.of(500), new PagerDutyReceiver.Answer(429, Map.of("Retry-After", "1")));
+            Topic<String, ServiceEdge> topology = topics.topology();
+            for (AppId c : callers) {
+                ServiceEdge e = ServiceEdge.newBuilder(SampleRecords.serviceEdge()).setClient(c).setServer(db).build();
+                producer.send(new ProducerRecord<>(topology.name(), utf8(c.getId() + "->" + db.getId()),
+                        topology.valueSerde().serializer().serialize(topology.name(), e)));
+            }
+            skipEarlierRuns("incident-it-" + run);
+            // Three minutes healthy, two minutes of the database failing every request (and with it,
+            // every request of its three callers), then healthy.
+            send(producer, windows(t0, 0, 36, db, callers, search));
+
+            FlinkJobsConfig config = FlinkJobsConfig.parse(new String[] {
+                    "--bootstrap-servers", KAFKA.bootstrapServers(), "--schema-registry-url", registry.url(),
+                    "--group-id", "incident-it-" + run, "--transactional-id-prefix", "incident-it-" + run},
+                    Map.of("PEREGRINE_HOME", checkpoints.resolve("home").toString()));
+            PeregrineYaml yaml = PeregrineYaml.parse("""
+                    incidents: {fire_after: 1, resolve_after: 2, group_wait: 20s}
+                    notify:
+                      pagerduty: {routing_key: 0123456789abcdef0123456789abcdef, url: '%s',
+                                  request_timeout: 5s, backoff: 100ms, max_backoff: 2s, deadline: 1m}
+                    """.formatted(receiver.url()));
+
+            JobClient first = start(config, yaml, Optional.empty());
+            String incidentId;
+            try {
+                awaitAccepted(receiver, list -> list.contains("trigger"), Duration.ofSeconds(150));
+                incidentId = JSON.readTree(accepted(receiver).get(0)).get("dedup_key").asText();
+                // Let a checkpoint complete after the page, so that the restored job knows it was sent.
+                Thread.sleep(3_000);
+            } finally {
+                first.cancel().get();
+            }
+            Path checkpoint = latestCheckpoint(checkpoints.resolve("chk"))
+                    .orElseThrow(() -> new AssertionError("no retained checkpoint under " + checkpoints));
+
+            send(producer, windows(t0, 36, 100, db, callers, search));
+            JobClient second = start(config, yaml, Optional.of(checkpoint));
+            try {
+                awaitAccepted(receiver, list -> list.contains("resolve"), Duration.ofSeconds(150));
+                List<Incident> incidents = read(topics.incidents(), i -> i.getAffectedApps().stream()
+                                .anyMatch(a -> a.getId().endsWith(run)),
+                        list -> list.stream().anyMatch(i -> i.getStatus() == IncidentStatus.RESOLVED),
+                        Duration.ofSeconds(60));
+
+                // Exactly one incident: the database and its three callers, the database the root cause.
+                assertThat(incidents).extracting(Incident::getId).containsOnly(incidentId);
+                Incident last = incidents.get(incidents.size() - 1);
+                assertThat(last.getStatus()).as("versions: %s", incidents.stream().map(i -> i.getStatus() + " "
+                        + i.getUpdatedAt() + " " + i.getEvidence().stream().map(e -> e.getSummary()).toList()).toList())
+                        .isEqualTo(IncidentStatus.RESOLVED);
+                assertThat(incidents).filteredOn(i -> i.getStatus() == IncidentStatus.RESOLVED).hasSize(1);
+                assertThat(last.getRootCause().getId()).isEqualTo(db.getId());
+                assertThat(last.getAffectedApps()).extracting(AppId::getId).containsExactlyInAnyOrder(
+                        db.getId(), callers.get(0).getId(), callers.get(1).getId(), callers.get(2).getId());
+                assertThat(last.getEvidence()).first().satisfies(e -> {
+                    assertThat(e.getRelation()).isEqualTo(EvidenceRelation.ROOT);
+                    assertThat(e.getApp().getId()).isEqualTo(db.getId());
+                });
+                assertThat(last.getEvidence()).filteredOn(e -> e.getRelation() == EvidenceRelation.CLIENT)
+                        .extracting(e -> e.getApp().getId()).containsOnly(callers.stream().map(AppId::getId).toArray(String[]::new));
+                // Updated_at grows across the versions, restore included.
+                for (int i = 1; i < incidents.size(); i++) {
+                    assertThat(incidents.get(i).getUpdatedAt()).isAfter(incidents.get(i - 1).getUpdatedAt());
+                }
+
+                // PagerDuty: one trigger through 500 and 429, one resolve, nothing else, across the restore.
+                Thread.sleep(2_000);
+                List<String> accepted = accepted(receiver);
+                assertThat(accepted).hasSize(2);
+                JsonNode trigger = JSON.readTree(accepted.get(0));
+                JsonNode resolve = JSON.readTree(accepted.get(1));
+                assertThat(trigger.get("event_action").asText()).isEqualTo("trigger");
+                assertThat(resolve.get("event_action").asText()).isEqualTo("resolve");
+                assertThat(resolve.get("dedup_key").asText()).isEqualTo(incidentId);
+                assertThat(trigger.at("/payload/source").asText()).isEqualTo(db.getId());
+                assertThat(trigger.at("/payload/summary").asText()).startsWith(db.getName() + " degraded, affecting")
+                        .hasSizeLessThanOrEqualTo(1024);
+                assertThat(trigger.at("/payload/custom_details/evidence")).hasSizeGreaterThanOrEqualTo(4);
+                assertThat(trigger.at("/payload/custom_details/evidence/0/relation").asText()).isEqualTo("ROOT");
+                assertThat(receiver.received()).extracting(PagerDutyReceiver.Received::status)
+                        .containsExactly(500, 429, 202, 202);
+                List<PagerDutyReceiver.Received> got = receiver.received();
+                assertThat(Duration.ofNanos(got.get(2).atNanos() - got.get(1).atNanos()))
+                        .isGreaterThanOrEqualTo(Duration.ofSeconds(1));
+            } finally {
+                second.cancel().get();
+            }
+        }
+    }
+
+    private JobClient start(FlinkJobsConfig config, PeregrineYaml yaml, Optional<Path> restore) throws Exception {
+        Configuration conf = new Configuration();
+        conf.set(PipelineOptions.GENERIC_TYPES, false); // everything travels with Avro or POJO serializers
+        conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, checkpoints.resolve("chk").toUri().toString());
+        conf.set(CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION,
+                ExternalizedCheckpointRetention.RETAIN_ON_CANCELLATION);
+        restore.ifPresent(p -> conf.set(StateRecoveryOptions.SAVEPOINT_PATH, p.toUri().toString()));
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+        env.setParallelism(2);
+        env.enableCheckpointing(500, CheckpointingMode.EXACTLY_ONCE);
+        FlinkJobs.define(env, config, yaml);
+        return env.executeAsync("incident-it");
+    }
+
+    /**
+     * Commits the SLI topic's end offsets for the job's new consumer group, so that it starts after
+     * what earlier runs (a rerun of this test) wrote: their windows would otherwise set event time
+     * ahead of this run's, making its windows late.
+     */
+    private static void skipEarlierRuns(String groupId) {
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers(),
+                ConsumerConfig.GROUP_ID_CONFIG, groupId),
+                new org.apache.kafka.common.serialization.ByteArrayDeserializer(),
+                new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
+            List<org.apache.kafka.common.TopicPartition> tps = c.partitionsFor(topics.sli().name()).stream()
+                    .map(p -> new org.apache.kafka.common.TopicPartition(p.topic(), p.partition())).toList();
+            Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata> end =
+                    new java.util.HashMap<>();
+            c.endOffsets(tps).forEach((tp, o) -> end.put(tp, new org.apache.kafka.clients.consumer.OffsetAndMetadata(o)));
+            c.commitSync(end);
+        }
+    }
+
+    private static AppId app(String name) {
+        return AppId.newBuilder(SampleRecords.checkoutApp()).setId("k8s/shop/" + name).setName(name).build();
+    }
+
+    /** SLI windows [from, to) of every app: 100 requests each, all failing in windows 18 to 29 for db and callers. */
+    private static List<ServiceSliWindow> windows(Instant t0, int from, int to, AppId db, List<AppId> callers, AppId search) {
+        List<ServiceSliWindow> out = new ArrayList<>();
+        for (int i = from; i < to; i++) {
+            boolean failing = i >= 18 && i < 30;
+            out.add(sli(t0, db, i, failing ? 100 : 0));
+            for (AppId c : callers) {
+                out.add(sli(t0, c, i, failing ? 100 : 0));
+            }
+            out.add(sli(t0, search, i, 0));
+        }
+        return out;
+    }
+
+    private static ServiceSliWindow sli(Instant t0, AppId app, int index, long bad) {
+        Instant start = t0.plus(WINDOW.multipliedBy(index));
+        ServiceSliWindow w = SampleRecords.serviceSliWindow();
+        w.setApp(app);
+        w.setWindowStart(start);
+        w.setWindowEnd(start.plus(WINDOW));
+        w.setRequests(100L);
+        w.setErrors(bad);
+        w.setTotal(100L);
+        w.setAvailabilityGood(100 - bad);
+        w.setLatencyGood(100 - bad);
+        return w;
+    }
+
+    private static void send(KafkaProducer<byte[], byte[]> producer, List<ServiceSliWindow> windows) {
+        Topic<String, ServiceSliWindow> sli = topics.sli();
+        for (ServiceSliWindow w : windows) {
+            producer.send(new ProducerRecord<>(sli.name(), null, w.getWindowEnd().toEpochMilli(),
+                    utf8(w.getApp().getId()), sli.valueSerde().serializer().serialize(sli.name(), w)));
+        }
+        producer.flush();
+    }
+
+    /** Bodies of the requests the receiver accepted (202), in arrival order. */
+    private static List<String> accepted(PagerDutyReceiver receiver) {
+        return receiver.received().stream().filter(r -> r.status() == 202).map(PagerDutyReceiver.Received::body).toList();
+    }
+
+    private static void awaitAccepted(PagerDutyReceiver receiver, Predicate<List<String>> done, Duration timeout)
+            throws InterruptedException {
+        Supplier<List<String>> actions = () -> accepted(receiver).stream().map(b -> {
+            try {
+                return JSON.readTree(b).get("event_action").asText();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }).toList();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!done.test(actions.get())) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("PagerDuty receiver got " + receiver.received().size() + " requests, accepted "
+                        + actions.get() + " within " + timeout);
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    /** The newest retained checkpoint ({@code <dir>/<job id>/chk-N} with a {@code _metadata}). */
+    private static Optional<Path> latestCheckpoint(Path dir) throws IOException {
+        return FlinkJobs.latestCheckpoint(dir.toString());
+    }
+
+    private static <V> List<V> read(Topic<String, V> topic, Predicate<V> matching, Predicate<List<V>> done,
+                                    Duration timeout) {
+        List<V> out = new ArrayList<>();
+        try (KafkaConsumer<String, V> consumer = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers(),
+                ConsumerConfig.GROUP_ID_CONFIG, "incident-it-reader-" + UUID.randomUUID(),
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"),
+                topic.keySerde().deserializer(), topic.valueSerde().deserializer())) {
+            consumer.subscribe(List.of(topic.name()));
+            long deadline = System.nanoTime() + timeout.toNanos();
+            long settleUntil = Long.MAX_VALUE;
+            while (System.nanoTime() < Math.min(deadline, settleUntil)) {
+                for (ConsumerRecord<String, V> r : consumer.poll(Duration.ofMillis(200))) {
+                    if (matching.test(r.value())) {
+                        out.add(r.value());
+                    }
+                }
+                if (settleUntil == Long.MAX_VALUE && done.test(out)) {
+                    settleUntil = System.nanoTime() + Duration.ofSeconds(2).toNanos();
+                }
+            }
+        }
+        return out;
+    }
+
+    private static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+}

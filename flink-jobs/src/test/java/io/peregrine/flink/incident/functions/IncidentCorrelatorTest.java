@@ -1,0 +1,283 @@
+package io.peregrine.flink.incident.functions;
+
+import static io.peregrine.flink.incident.Fixtures.at;
+import static io.peregrine.flink.incident.Fixtures.edge;
+import static io.peregrine.flink.incident.Fixtures.firing;
+import static io.peregrine.flink.incident.Fixtures.noEdge;
+import static io.peregrine.flink.incident.Fixtures.resolved;
+import static io.peregrine.flink.incident.Fixtures.silence;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.peregrine.flink.incident.IncidentConfig;
+import io.peregrine.flink.incident.records.Control;
+import io.peregrine.flink.incident.records.Signal;
+import io.peregrine.schema.AppId;
+import io.peregrine.schema.Evidence;
+import io.peregrine.schema.EvidenceRelation;
+import io.peregrine.schema.Incident;
+import io.peregrine.schema.IncidentStatus;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.streaming.api.operators.co.KeyedCoProcessOperator;
+import org.apache.flink.streaming.util.KeyedTwoInputStreamOperatorTestHarness;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class IncidentCorrelatorTest {
+
+    private KeyedTwoInputStreamOperatorTestHarness<String, Signal, Control, Incident> harness;
+
+    @BeforeEach
+    void open() throws Exception {
+        open(Duration.ZERO);
+    }
+
+    private void open(Duration groupWait) throws Exception {
+        if (harness != null) {
+            harness.close();
+        }
+        IncidentConfig config = new IncidentConfig(Duration.ofSeconds(10), 1, 1, 4, Duration.ofMinutes(15),
+                groupWait, Duration.ofMinutes(5), Duration.ofDays(7));
+        harness = new KeyedTwoInputStreamOperatorTestHarness<>(new KeyedCoProcessOperator<>(new IncidentCorrelator(config)),
+                s -> IncidentCorrelator.SCOPE, c -> IncidentCorrelator.SCOPE, Types.STRING);
+        harness.open();
+        // As in the job: the changelog input is idle, event time is the signals'.
+        harness.processWatermarkStatus2(org.apache.flink.streaming.runtime.watermarkstatus.WatermarkStatus.IDLE);
+    }
+
+    @AfterEach
+    void close() throws Exception {
+        harness.close();
+    }
+
+    private void signal(Signal s) throws Exception {
+        harness.processElement1(s, s.at);
+    }
+
+    private void control(Control c) throws Exception {
+        harness.processElement2(c, 0L);
+    }
+
+    private List<Incident> watermark(int seconds) throws Exception {
+        harness.processWatermark1(new org.apache.flink.streaming.api.watermark.Watermark(at(seconds)));
+        return drain();
+    }
+
+    private List<Incident> drain() {
+        List<Incident> out = List.copyOf(harness.extractOutputValues());
+        harness.getOutput().clear();
+        return out;
+    }
+
+    private static Set<String> names(List<AppId> apps) {
+        return apps.stream().map(AppId::getName).collect(Collectors.toSet());
+    }
+
+    /** web -> orders, cart, users -> db; search unrelated. */
+    private void topology() throws Exception {
+        control(edge("orders", "db"));
+        control(edge("cart", "db"));
+        control(edge("users", "db"));
+        control(edge("web", "orders"));
+        control(edge("web", "cart"));
+    }
+
+    @Test
+    void shouldGroupADatabaseAndItsCallersIntoOneIncidentWithTheDatabaseAsRootCause() throws Exception {
+        open(Duration.ofSeconds(20));
+        topology();
+        // The callers signal first; the database in the next evaluation; web, two hops up, later.
+        signal(firing("orders", 100));
+        signal(firing("cart", 100));
+        assertThat(watermark(100)).isEmpty(); // group_wait
+        signal(firing("db", 110));
+        signal(firing("users", 110));
+        assertThat(watermark(119)).isEmpty();
+        signal(firing("web", 120));
+        List<Incident> versions = watermark(120);
+        assertThat(versions).singleElement().satisfies(i -> {
+            assertThat(i.getStatus()).isEqualTo(IncidentStatus.OPEN);
+            assertThat(i.getRootCause().getName()).isEqualTo("db");
+        });
+        Incident latest = versions.get(0);
+        String id = latest.getId();
+        assertThat(latest.getRootCauseReasoning()).contains("4 of the 4 other affected applications");
+        assertThat(latest.getTitle()).startsWith("db degraded, affecting");
+        assertThat(names(latest.getAffectedApps())).containsExactlyInAnyOrder("orders", "cart", "db", "users", "web");
+        assertThat(latest.getEvidence()).extracting(e -> e.getApp().getName(), Evidence::getRelation).containsExactly(
+                org.assertj.core.groups.Tuple.tuple("db", EvidenceRelation.ROOT),
+                org.assertj.core.groups.Tuple.tuple("cart", EvidenceRelation.CLIENT),
+                org.assertj.core.groups.Tuple.tuple("orders", EvidenceRelation.CLIENT),
+                org.assertj.core.groups.Tuple.tuple("users", EvidenceRelation.CLIENT),
+                org.assertj.core.groups.Tuple.tuple("web", EvidenceRelation.TRANSITIVE_CLIENT));
+        assertThat(latest.getOpenedAt().toEpochMilli()).isEqualTo(at(100));
+
+        // Resolves only when every alert resolved; then nothing of it is left.
+        for (String app : List.of("orders", "cart", "db", "users")) {
+            signal(resolved(app, 100, 300));
+        }
+        assertThat(watermark(300)).singleElement().satisfies(i -> {
+            assertThat(i.getId()).isEqualTo(id);
+            assertThat(i.getStatus()).isEqualTo(IncidentStatus.OPEN);
+            assertThat(i.getUpdatedAt()).isAfter(latest.getUpdatedAt());
+        });
+        signal(resolved("web", 120, 310));
+        assertThat(watermark(310)).singleElement().satisfies(i -> {
+            assertThat(i.getStatus()).isEqualTo(IncidentStatus.RESOLVED);
+            assertThat(i.getResolvedAt().toEpochMilli()).isEqualTo(at(310));
+            assertThat(i.getRootCause().getName()).isEqualTo("db");
+        });
+        assertThat(watermark(10_000)).isEmpty();
+        assertThat(harness.numEventTimeTimers()).isZero();
+        // Only the topology is left; removing it leaves nothing at all.
+        for (String[] e : new String[][] {{"orders", "db"}, {"cart", "db"}, {"users", "db"}, {"web", "orders"}, {"web", "cart"}}) {
+            control(noEdge(e[0], e[1]));
+        }
+        assertThat(harness.numKeyedStateEntries()).isZero();
+    }
+
+    @Test
+    void shouldDecideTheSameWhateverOrderSignalsOfOneInstantArriveIn() throws Exception {
+        topology();
+        signal(firing("db", 100));
+        signal(firing("orders", 100));
+        Incident a = watermark(100).get(0);
+        open(Duration.ZERO);
+        topology();
+        signal(firing("orders", 100));
+        signal(firing("db", 100));
+        Incident b = watermark(100).get(0);
+        assertThat(b).isEqualTo(a);
+        assertThat(b.getRootCause().getName()).isEqualTo("db");
+    }
+
+    @Test
+    void shouldMergeIncidentsOfCallersWhenTheirCommonDependencySignalsLater() throws Exception {
+        topology();
+        signal(firing("orders", 100));
+        signal(firing("cart", 100));
+        List<Incident> two = watermark(100);
+        assertThat(two).hasSize(2);
+        signal(firing("db", 110));
+        List<Incident> out = watermark(110);
+        String survivor = two.stream().min(java.util.Comparator.comparing(Incident::getId)).orElseThrow().getId();
+        String absorbed = two.stream().max(java.util.Comparator.comparing(Incident::getId)).orElseThrow().getId();
+        assertThat(out).hasSize(2);
+        assertThat(out.get(0)).satisfies(i -> {
+            assertThat(i.getId()).isEqualTo(absorbed);
+            assertThat(i.getStatus()).isEqualTo(IncidentStatus.RESOLVED);
+            assertThat(i.getSummary()).startsWith("Merged into incident " + survivor);
+        });
+        assertThat(out.get(1)).satisfies(i -> {
+            assertThat(i.getId()).isEqualTo(survivor);
+            assertThat(i.getRootCause().getName()).isEqualTo("db");
+            assertThat(names(i.getAffectedApps())).containsExactlyInAnyOrder("orders", "cart", "db");
+        });
+        for (String app : List.of("orders", "cart", "db")) {
+            signal(resolved(app, 100, 200));
+        }
+        assertThat(watermark(200)).singleElement().satisfies(i -> {
+            assertThat(i.getId()).isEqualTo(survivor);
+            assertThat(i.getStatus()).isEqualTo(IncidentStatus.RESOLVED);
+        });
+        assertThat(harness.numEventTimeTimers()).isZero();
+    }
+
+    @Test
+    void shouldKeepUnrelatedServicesInSeparateIncidents() throws Exception {
+        topology();
+        signal(firing("db", 100));
+        signal(firing("search", 100));
+        List<Incident> out = watermark(100);
+        assertThat(out).hasSize(2);
+        assertThat(out).extracting(i -> i.getRootCause().getName()).containsExactlyInAnyOrder("db", "search");
+        assertThat(out.get(0).getId()).isNotEqualTo(out.get(1).getId());
+        // Two callers of one server that is not signalling are not related to each other either.
+        signal(firing("orders", 110));
+        assertThat(watermark(110)).singleElement().satisfies(i -> assertThat(names(i.getAffectedApps()))
+                .containsExactlyInAnyOrder("db", "orders"));
+    }
+
+    @Test
+    void shouldOpenANewIncidentForARelatedSignalAfterTheGroupWindow() throws Exception {
+        topology();
+        signal(firing("db", 100));
+        String first = watermark(100).get(0).getId();
+        signal(firing("orders", 100 + 301));
+        List<Incident> out = watermark(100 + 301);
+        assertThat(out).singleElement().satisfies(i -> {
+            assertThat(i.getId()).isNotEqualTo(first);
+            assertThat(names(i.getAffectedApps())).containsExactly("orders");
+        });
+    }
+
+    @Test
+    void shouldMarkAnIncidentSilencedOnlyWhileEveryFiringAlertIsSilenced() throws Exception {
+        topology();
+        control(silence("maint-db", "app", "k8s/shop/db", false, 0, 400));
+        control(silence("maint-any", "app", "k8s/shop/(orders|nothing)", true, 200, 250));
+        signal(firing("db", 100));
+        assertThat(watermark(100)).singleElement().satisfies(i -> assertThat(i.getSilencedBy()).containsExactly("maint-db"));
+        // cart is not silenced: neither is the incident.
+        signal(firing("cart", 150));
+        assertThat(watermark(150)).singleElement().satisfies(i -> assertThat(i.getSilencedBy()).isEmpty());
+        signal(resolved("cart", 150, 180));
+        assertThat(watermark(180)).singleElement().satisfies(i -> assertThat(i.getSilencedBy()).containsExactly("maint-db"));
+        signal(firing("orders", 190));
+        assertThat(watermark(190)).singleElement().satisfies(i -> assertThat(i.getSilencedBy()).isEmpty());
+        // The regex silence starts at 200 and covers orders: silenced by both, until it ends at 250.
+        assertThat(watermark(200)).singleElement().satisfies(i ->
+                assertThat(i.getSilencedBy()).containsExactly("maint-any", "maint-db"));
+        assertThat(watermark(250)).singleElement().satisfies(i -> assertThat(i.getSilencedBy()).isEmpty());
+        signal(resolved("orders", 190, 260));
+        assertThat(watermark(260)).singleElement().satisfies(i -> assertThat(i.getSilencedBy()).containsExactly("maint-db"));
+        // The database's silence ends while its incident is open: a version that notifiers deliver.
+        assertThat(watermark(400)).singleElement().satisfies(i -> {
+            assertThat(i.getStatus()).isEqualTo(IncidentStatus.OPEN);
+            assertThat(i.getSilencedBy()).isEmpty();
+        });
+        signal(resolved("db", 100, 500));
+        assertThat(watermark(500)).singleElement().satisfies(i -> assertThat(i.getStatus()).isEqualTo(IncidentStatus.RESOLVED));
+        assertThat(harness.numEventTimeTimers()).isZero();
+    }
+
+    @Test
+    void shouldDropTimersAndStateOfSilencesThatAreDeletedOrEnd() throws Exception {
+        control(silence("later", "app", "x", false, 1_000, 2_000));
+        control(silence("sooner", "app", "x", false, 0, 50));
+        assertThat(harness.numEventTimeTimers()).isEqualTo(4);
+        control(Control.silence("later", null));
+        assertThat(harness.numEventTimeTimers()).isEqualTo(2);
+        assertThat(watermark(50)).isEmpty();
+        assertThat(harness.numEventTimeTimers()).isZero();
+        assertThat(harness.numKeyedStateEntries()).isZero();
+        // A silence that already ended when it arrives is not kept.
+        control(silence("old", "app", "x", false, 0, 40));
+        assertThat(harness.numKeyedStateEntries()).isZero();
+        assertThat(harness.numEventTimeTimers()).isZero();
+    }
+
+    @Test
+    void shouldMarkAnIncidentFlappingWhileAMemberFlaps() throws Exception {
+        Signal flapping = firing("db", 100);
+        flapping.flapping = true;
+        flapping.at = at(200);
+        signal(firing("db", 100));
+        assertThat(watermark(100)).singleElement().satisfies(i -> assertThat(i.getFlapping()).isFalse());
+        signal(flapping);
+        assertThat(watermark(200)).singleElement().satisfies(i -> {
+            assertThat(i.getFlapping()).isTrue();
+            assertThat(i.getSummary()).contains("Flapping");
+        });
+        // The same again changes nothing: no version.
+        Signal again = firing("db", 100);
+        again.flapping = true;
+        again.at = at(210);
+        signal(again);
+        assertThat(watermark(210)).isEmpty();
+    }
+}
