@@ -40,6 +40,8 @@ public final class CgroupReader {
   private final Path cpuMount;       // v1 hierarchies, null when absent
   private final Path cpuacctMount;
   private final Path memoryMount;
+  private final Path blkioMount;
+  private final long[] readWrite = new long[2];
 
   /**
    * @param procRoot where the host's procfs is mounted, normally /proc
@@ -61,6 +63,7 @@ public final class CgroupReader {
     cpuMount = v1Mount(fs, "cpu", "cpu,cpuacct", "cpuacct,cpu");
     cpuacctMount = v1Mount(fs, "cpuacct", "cpu,cpuacct", "cpuacct,cpu");
     memoryMount = v1Mount(fs, "memory");
+    blkioMount = v1Mount(fs, "blkio");
   }
 
   public static CgroupReader host(ParseProblems problems) {
@@ -165,6 +168,55 @@ public final class CgroupReader {
       CgroupFiles.v2MemoryEvents(buf(), len(), memory, problems);
     }
     return Optional.of(memory.build());
+  }
+
+  /**
+   * Block I/O of the process's cgroup, descendants included: v1 blkio throttle counters
+   * ({@code *_recursive}, else the cgroup's own on kernels without them), else v2 io.stat. Empty
+   * at the root (which would describe the whole host), without the io or blkio controller, and on
+   * v1 when the kernel is not counting (only a {@code Total 0} line: see
+   * {@link IoStat#v1BlkioReadWrite}); callers then sum the processes' /proc/&lt;pid&gt;/io.
+   */
+  public Optional<IoStat> io(ProcessCgroups cgroups) {
+    if (blkioMount != null && useV1(cgroups.blkio(), cgroups.unified())) {
+      if (cgroups.blkio().equals("/")) {
+        return Optional.empty();
+      }
+      Path dir = dir(blkioMount, cgroups.blkio());
+      if (dir == null) {
+        return Optional.empty();
+      }
+      String bytesSource = "cgroup v1 blkio.throttle.io_service_bytes";
+      if (read(dir.resolve("blkio.throttle.io_service_bytes_recursive"), bytesSource, true) < 0
+          && read(dir.resolve("blkio.throttle.io_service_bytes"), bytesSource, false) < 0) {
+        return Optional.empty();
+      }
+      if (IoStat.v1BlkioReadWrite(buf(), len(), bytesSource, readWrite, problems) == 0) {
+        return Optional.empty();
+      }
+      long readBytes = readWrite[0];
+      long writtenBytes = readWrite[1];
+      long reads = 0;
+      long writes = 0;
+      String opsSource = "cgroup v1 blkio.throttle.io_serviced";
+      if ((read(dir.resolve("blkio.throttle.io_serviced_recursive"), opsSource, true) >= 0
+          || read(dir.resolve("blkio.throttle.io_serviced"), opsSource, true) >= 0)
+          && IoStat.v1BlkioReadWrite(buf(), len(), opsSource, readWrite, problems) > 0) {
+        reads = readWrite[0];
+        writes = readWrite[1];
+      }
+      return Optional.of(new IoStat(readBytes, writtenBytes, reads, writes));
+    }
+    String path = cgroups.unified();
+    if (unifiedMount == null || path == null || path.equals("/")) {
+      return Optional.empty();
+    }
+    Path dir = dir(unifiedMount, path);
+    // io.stat exists only where the io controller is enabled.
+    if (dir == null || read(dir.resolve("io.stat"), IoStat.SOURCE, true) < 0) {
+      return Optional.empty();
+    }
+    return IoStat.parse(buf(), len(), problems);
   }
 
   /**

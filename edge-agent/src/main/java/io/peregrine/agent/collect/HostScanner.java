@@ -7,6 +7,7 @@ import io.peregrine.agent.cgroup.CgroupMemory;
 import io.peregrine.agent.cgroup.CgroupReader;
 import io.peregrine.agent.cgroup.ContainerInfo;
 import io.peregrine.agent.cgroup.ContainerMetadata;
+import io.peregrine.agent.cgroup.IoStat;
 import io.peregrine.agent.cgroup.ProcessCgroups;
 import io.peregrine.agent.collect.InstanceSnapshot.ProcessTotals;
 import io.peregrine.agent.internal.FileSlurper;
@@ -433,7 +434,7 @@ public final class HostScanner {
       cpuPressure = cgroups.pressure(cg, "cpu").orElse(null);
       memoryPressure = cgroups.pressure(cg, "memory").orElse(null);
       ioPressure = cgroups.pressure(cg, "io").orElse(null);
-      io = ioStat(cg);
+      io = cgroups.io(cg).orElse(null);
     }
     long utime = 0;
     long stime = 0;
@@ -472,20 +473,6 @@ public final class HostScanner {
     return new InstanceSnapshot(identity, container, processes, leader.snapshot(), cgroupOwned,
         cpu, memory, cpuPressure, memoryPressure, ioPressure, io,
         new ProcessTotals(utime, stime, threads, fds, anon, file, readBytes, writtenBytes));
-  }
-
-  /** io.stat of the process's v2 cgroup; null on v1-only hosts, at the root, or without the io controller. */
-  private IoStat ioStat(ProcessCgroups cg) {
-    Optional<Path> mount = cgroups.unifiedMount();
-    String path = cg.unified();
-    if (mount.isEmpty() || path == null || path.equals("/") || path.contains("..")) {
-      return null;
-    }
-    Path dir = mount.get().resolve(path.substring(path.startsWith("/") ? 1 : 0));
-    if (!read(dir.resolve("io.stat"), null)) {
-      return null;
-    }
-    return IoStat.parse(slurper.buffer(), slurper.length(), problems).orElse(null);
   }
 
   /** Reads a file into the slurper; a missing file is silent, other failures go to {@code source}. */

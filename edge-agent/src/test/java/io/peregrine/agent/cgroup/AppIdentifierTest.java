@@ -159,7 +159,7 @@ class AppIdentifierTest {
   @Test
   void shouldRefuseAnUnnamedExecutable() {
     assertThatThrownBy(() -> new AppIdentifier(ContainerMetadata.NONE)
-        .identify(new ProcessCgroups("/", null, null, null, null), 1, " ", new ProblemCounters()))
+        .identify(new ProcessCgroups("/", null, null, null, null, null), 1, " ", new ProblemCounters()))
         .isInstanceOf(IllegalArgumentException.class);
   }
 }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.peregrine.agent.Fixtures;
 import io.peregrine.agent.cgroup.CgroupReader;
 import io.peregrine.agent.cgroup.ContainerMetadata;
+import io.peregrine.agent.cgroup.IoStat;
 import io.peregrine.agent.procfs.ParseProblems.Cause;
 import io.peregrine.agent.procfs.ProblemCounters;
 import io.peregrine.agent.procfs.ProcFs;
