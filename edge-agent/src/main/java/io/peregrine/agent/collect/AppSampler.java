@@ -124,12 +124,16 @@ public final class AppSampler {
   }
 
   private static KubernetesPod kubernetes(CgroupClassification cg, ContainerInfo container) {
-    if (container == null || container.kubernetes() == null || cg.podUid() == null) {
+    if (container == null || container.kubernetes() == null) {
       return null;
     }
     ContainerInfo.Kubernetes k = container.kubernetes();
+    String podUid = cg.podUid() != null ? cg.podUid() : k.podUid();
+    if (podUid == null) {
+      return null;
+    }
     return KubernetesPod.newBuilder()
-        .setPodUid(cg.podUid())
+        .setPodUid(podUid)
         .setNamespace(k.namespace())
         .setPod(k.pod())
         .setContainer(k.container())

@@ -420,7 +420,7 @@ public final class HostScanner {
     AppIdentity identity = leader.snapshot().identity();
     boolean cgroupOwned = identity.app().kind() != AppKind.PROCESS;
     ContainerInfo container = identity.cgroup().containerId() == null ? null
-        : metadata.lookup(identity.cgroup().containerId()).orElse(null);
+        : metadata.lookup(identity.cgroup().runtime(), identity.cgroup().containerId()).orElse(null);
     CgroupCpu cpu = null;
     CgroupMemory memory = null;
     PressureStall cpuPressure = null;
