@@ -142,7 +142,8 @@ public final class HostScanner {
     this.identifier = new AppIdentifier(metadata);
     this.problems = problems;
     this.refreshScans = Math.max(1, refreshScans);
-    this.owners = new SocketOwners(procRoot, problems, this.refreshScans, this.refreshScans * FD_REFRESH_FACTOR);
+    this.owners = new SocketOwners(procRoot, problems, this.refreshScans, this.refreshScans * FD_REFRESH_FACTOR,
+        SocketOwners.procfsCountsDescriptors(procRoot));
   }
 
   /**
@@ -184,6 +185,7 @@ public final class HostScanner {
       rootNetns = netnsOf(procRoot.resolve("self").resolve("ns").resolve("net"), false);
     }
     int userHz = procFs.userHz();
+    cgroups.beginScan(scan, refreshScans);
 
     // ------------------------------------------------------------------------------ processes
     int[] pids = procFs.pids();

@@ -181,4 +181,40 @@ class CgroupReaderTest {
     assertThat(reported(problems)).containsExactlyInAnyOrder(
         "cgroup v1 blkio.throttle.io_serviced BAD_NUMBER", "cgroup v1 blkio.throttle.io_serviced TRUNCATED");
   }
+
+  @Test
+  void shouldReadLimitsAgainOnlyEveryRefreshPeriod(@TempDir Path tree) throws Exception {
+    Path source = Fixtures.root("cgroup-v2-constructed");
+    try (java.util.stream.Stream<Path> files = Files.walk(source)) {
+      for (Path p : (Iterable<Path>) files::iterator) {
+        Path target = tree.resolve(source.relativize(p).toString());
+        if (Files.isDirectory(p)) {
+          Files.createDirectories(target);
+        } else {
+          Files.copy(p, target);
+        }
+      }
+    }
+    CgroupReader reader = new CgroupReader(tree.resolve("proc"), tree.resolve("sys"), 100, problems);
+    ProcessCgroups cgroups = reader.processCgroups(4242).orElseThrow();
+    Path dir = tree.resolve("sys/fs/cgroup").resolve(cgroups.unified().substring(1));
+
+    reader.beginScan(0, 12);
+    assertThat(reader.cpu(cgroups).orElseThrow().limitCores()).hasValue(0.5);
+    assertThat(reader.memory(cgroups).orElseThrow().limitBytes()).isEqualTo(268435456);
+    Files.writeString(dir.resolve("cpu.max"), "max 100000\n");
+    Files.writeString(dir.resolve("memory.max"), "536870912\n");
+    Files.writeString(dir.resolve("memory.current"), "1\n");
+
+    reader.beginScan(11, 12);
+    assertThat(reader.cpu(cgroups).orElseThrow().limitCores()).hasValue(0.5);
+    CgroupMemory memory = reader.memory(cgroups).orElseThrow();
+    assertThat(memory.limitBytes()).isEqualTo(268435456);
+    assertThat(memory.usageBytes()).isEqualTo(1);  // usage is read at every scan
+
+    reader.beginScan(12, 12);
+    assertThat(reader.cpu(cgroups).orElseThrow().limitCores()).isEmpty();
+    assertThat(reader.memory(cgroups).orElseThrow().limitBytes()).isEqualTo(536870912);
+    assertThat(problems.total()).isZero();
+  }
 }
