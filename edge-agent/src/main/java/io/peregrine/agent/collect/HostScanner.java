@@ -169,6 +169,14 @@ public final class HostScanner {
     return owners.readlinks();
   }
 
+  /**
+   * How descriptors are counted: {@code stat} (the fd directory's size, Linux 6.2+ procfs) or
+   * {@code list}; a cost figure's condition.
+   */
+  public String descriptorCounting() {
+    return owners.countsByStat() ? "stat" : "list";
+  }
+
   /** Scans so far in which every descriptor link had to be read again. */
   public long fullFdPasses() {
     return owners.fullPasses();

@@ -225,6 +225,11 @@ final class SocketOwners {
     return found;
   }
 
+  /** True when descriptors are counted by the fd directories' size rather than listed. */
+  boolean countsByStat() {
+    return countsByStat;
+  }
+
   /** Links read so far (a cost figure for benchmarks and tests). */
   long readlinks() {
     return readlinks;
