@@ -42,7 +42,9 @@ final class AgentCommand implements Callable<Integer> {
     String sysRoot;
 
     @Option(names = "--host-root", defaultValue = "${env:PEREGRINE_AGENT_HOST_ROOT:-/}",
-            description = "Host root filesystem, for /etc/machine-id (env PEREGRINE_AGENT_HOST_ROOT, default /).")
+            description = "Host root filesystem, for /etc/machine-id and the container runtimes' state that names "
+                    + "containers: /run/docker.sock, /run/containerd, /run/containers "
+                    + "(env PEREGRINE_AGENT_HOST_ROOT, default /).")
     String hostRoot;
 
     @Option(names = "--node-name", defaultValue = "${env:PEREGRINE_NODE_NAME}",

@@ -125,7 +125,10 @@ public final class Agent implements AutoCloseable {
         }
     }
 
-    /** Stops scanning, flushes (or spools) what is queued, closes the endpoint. */
+    /**
+     * Stops scanning, closes the collectors (and the threads they own, such as the cloud metadata
+     * fetcher), flushes (or spools) what is queued, closes the endpoint.
+     */
     @Override
     public void close() {
         scanner.shutdown();
@@ -133,6 +136,13 @@ public final class Agent implements AutoCloseable {
             scanner.awaitTermination(10, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        for (Collector c : collectors) {
+            try {
+                c.close();
+            } catch (RuntimeException e) {
+                log.warn("collector {} did not close cleanly: {}", c.name(), e.toString());
+            }
         }
         publisher.close();
         endpoint.close();

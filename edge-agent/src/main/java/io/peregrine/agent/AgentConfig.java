@@ -46,7 +46,8 @@ public final class AgentConfig extends AbstractConfig {
             .define(SYS_ROOT, Type.STRING, "/sys", Importance.MEDIUM,
                     "Where the host's sysfs is mounted (cgroups are read below fs/cgroup).")
             .define(HOST_ROOT, Type.STRING, "/", Importance.MEDIUM,
-                    "Where the host's root filesystem is mounted (for /etc/machine-id).")
+                    "Where the host's root filesystem is mounted: /etc/machine-id, and the container runtimes' "
+                            + "state that names containers (/run/docker.sock, /run/containerd, /run/containers).")
             .define(NODE_NAME, Type.STRING, "", Importance.MEDIUM,
                     "Name of this node in every record; empty means the host name.")
             .define(SPOOL_DIR, Type.STRING, "", Importance.MEDIUM,

@@ -6,13 +6,21 @@ package io.peregrine.agent;
  *
  * <p>A collector never throws for bad host content: it skips what it cannot read and counts it.
  * An exception that escapes anyway is counted and logged once per cause by the agent, and the
- * collector runs again at the next interval.
+ * collector runs again at the next interval. When the agent stops, it closes every collector.
  */
-public interface Collector {
+public interface Collector extends AutoCloseable {
 
     /** Short stable name, used in metrics and logs: {@code node}, {@code apps}, {@code sockets}. */
     String name();
 
     /** Scans and emits this interval's records. */
     void collect(long nowMillis, Emitter out);
+
+    /**
+     * Releases what the collector owns (background threads, clients); called once by the agent
+     * after the last {@link #collect}. Nothing by default.
+     */
+    @Override
+    default void close() {
+    }
 }

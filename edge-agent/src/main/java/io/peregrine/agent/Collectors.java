@@ -5,6 +5,9 @@ import io.peregrine.agent.collect.CachedCloudMetadata;
 import io.peregrine.agent.collect.CloudMetadataSource;
 import io.peregrine.agent.collect.HostCollectors;
 import io.peregrine.agent.collect.InstanceMetadataClient;
+import io.peregrine.agent.collect.ScanProblems;
+import io.peregrine.agent.container.RuntimeContainerMetadata;
+import io.peregrine.agent.procfs.ProblemCounters;
 import java.time.Duration;
 import java.util.List;
 
@@ -32,7 +35,9 @@ public final class Collectors {
                     config.sysRoot(), METADATA_CONNECT_TIMEOUT, METADATA_REQUEST_TIMEOUT);
             cloud = CachedCloudMetadata.start(client::fetch, METADATA_REFRESH, METADATA_RETRY);
         }
-        // No container runtime client yet: containers are identified by their cgroup (unknown/<path>).
-        return HostCollectors.create(context, ContainerMetadata.NONE, cloud);
+        // Runs on the scan thread; its failures are counted and logged once like the scanner's.
+        ContainerMetadata containers = RuntimeContainerMetadata.forHost(config.hostRoot(),
+                new ScanProblems(new ProblemCounters(), context.metrics()));
+        return HostCollectors.create(context, containers, cloud);
     }
 }

@@ -13,7 +13,8 @@ import java.util.Optional;
  * Decides which application and instance a process belongs to, from its cgroups and executable:
  * <ol>
  *   <li>a container: {@code k8s/<namespace>/<workload>} (else {@code k8s/<namespace>/<pod>} for a
- *       bare pod) or {@code container/<name>}, both named by {@link ContainerMetadata}; without
+ *       bare pod), {@code container/<project>/<service>} for a Compose service, else
+ *       {@code container/<name>}, all named by {@link ContainerMetadata}; without
  *       metadata the container is {@code unknown/<cgroup-path>} (without the path's leading '/')
  *       — an honest key, not a guessed name;
  *   <li>a systemd service: {@code systemd/<unit>};
@@ -86,20 +87,25 @@ public final class AppIdentifier {
 
   private AppIdentity container(CgroupClassification c) {
     String id = c.containerId();
-    Optional<ContainerInfo> info = metadata.lookup(id);
+    Optional<ContainerInfo> found = metadata.lookup(c.runtime(), id);
     Application app;
-    if (info.isEmpty()) {
+    if (found.isEmpty()) {
       app = new Application(AppKind.UNKNOWN, "unknown/" + c.instancePath().substring(1),
           id.substring(0, SHORT_ID_LENGTH), null, null, null);
-    } else if (info.get().kubernetes() != null) {
-      ContainerInfo.Kubernetes k = info.get().kubernetes();
+    } else if (found.get().kubernetes() != null) {
+      ContainerInfo.Kubernetes k = found.get().kubernetes();
       String name = k.workloadName() != null ? k.workloadName() : k.pod();
       String workload = k.workloadKind() != null ? k.workloadKind() + "/" + k.workloadName() : null;
       app = new Application(AppKind.KUBERNETES, "k8s/" + k.namespace() + "/" + name, name,
           k.namespace(), workload, k.container());
+    } else if (found.get().compose() != null) {
+      // Every replica and every re-creation of a Compose service is one application.
+      ContainerInfo.Compose compose = found.get().compose();
+      String name = compose.project() + "/" + compose.service();
+      app = new Application(AppKind.CONTAINER, "container/" + name, name, null, null,
+          found.get().name());
     } else {
-      // Docker's API reports names with a leading '/'.
-      String name = info.get().name().startsWith("/") ? info.get().name().substring(1) : info.get().name();
+      String name = found.get().name();
       app = new Application(AppKind.CONTAINER, "container/" + name, name, null, null, name);
     }
     return new AppIdentity(app, id, c);

@@ -160,7 +160,8 @@ public final class CgroupPaths {
     return name.startsWith("crio-conmon-") || name.startsWith("libpod-conmon-");
   }
 
-  static boolean isContainerId(String s) {
+  /** A full container id: 64 lower-case hex digits. */
+  public static boolean isContainerId(String s) {
     return s.length() == CONTAINER_ID_LENGTH && isHex(s);
   }
 

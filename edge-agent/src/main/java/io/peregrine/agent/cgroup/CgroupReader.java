@@ -10,6 +10,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -40,6 +42,21 @@ public final class CgroupReader {
   private final Path cpuMount;       // v1 hierarchies, null when absent
   private final Path cpuacctMount;
   private final Path memoryMount;
+  private final Path blkioMount;
+  private final long[] readWrite = new long[2];
+  private final Map<Path, Limits> limits = new HashMap<>();
+  private long scan;
+  private int limitScans = 1;
+
+  /** A cgroup's limits as last read, and when: configuration, which seldom changes. */
+  private static final class Limits {
+    long quotaMicros = -1;
+    long periodMicros = -1;
+    long memoryBytes = -1;
+    long cpuReadScan = Long.MIN_VALUE;
+    long memoryReadScan = Long.MIN_VALUE;
+    long usedScan;
+  }
 
   /**
    * @param procRoot where the host's procfs is mounted, normally /proc
@@ -61,6 +78,32 @@ public final class CgroupReader {
     cpuMount = v1Mount(fs, "cpu", "cpu,cpuacct", "cpuacct,cpu");
     cpuacctMount = v1Mount(fs, "cpuacct", "cpu,cpuacct", "cpuacct,cpu");
     memoryMount = v1Mount(fs, "memory");
+    blkioMount = v1Mount(fs, "blkio");
+  }
+
+  /**
+   * Starts scan number {@code scan}: from now on the limits of a cgroup (cpu.max and memory.max,
+   * v1 cpu.cfs_quota_us, cpu.cfs_period_us and memory.limit_in_bytes) are read when it is first
+   * asked for and then again every {@code refreshScans} scans, not at every scan; the usage files
+   * still are. Limits of cgroups not asked for in two refresh periods are forgotten. Without a
+   * call, everything is read every time.
+   */
+  public void beginScan(long scan, int refreshScans) {
+    this.scan = scan;
+    this.limitScans = Math.max(1, refreshScans);
+    if (scan % limitScans == 0) {
+      limits.values().removeIf(l -> scan - l.usedScan > 2L * limitScans);
+    }
+  }
+
+  private Limits limitsOf(Path dir) {
+    Limits l = limits.computeIfAbsent(dir, d -> new Limits());
+    l.usedScan = scan;
+    return l;
+  }
+
+  private boolean due(long readScan) {
+    return limitScans <= 1 || readScan == Long.MIN_VALUE || scan - readScan >= limitScans;
   }
 
   public static CgroupReader host(ParseProblems problems) {
@@ -99,11 +142,18 @@ public final class CgroupReader {
         if (read(dir.resolve("cpu.stat"), "cgroup v1 cpu.stat", true) >= 0) {
           CgroupFiles.v1CpuStat(buf(), len(), cpu, problems);
         }
-        if (read(dir.resolve("cpu.cfs_quota_us"), "cgroup v1 cpu.cfs_quota_us", true) >= 0) {
-          CgroupFiles.v1CfsQuota(buf(), len(), cpu, problems);
-        }
-        if (read(dir.resolve("cpu.cfs_period_us"), "cgroup v1 cpu.cfs_period_us", true) >= 0) {
-          CgroupFiles.v1CfsPeriod(buf(), len(), cpu, problems);
+        Limits l = limitsOf(dir);
+        if (due(l.cpuReadScan)) {
+          if (read(dir.resolve("cpu.cfs_quota_us"), "cgroup v1 cpu.cfs_quota_us", true) >= 0) {
+            CgroupFiles.v1CfsQuota(buf(), len(), cpu, problems);
+          }
+          if (read(dir.resolve("cpu.cfs_period_us"), "cgroup v1 cpu.cfs_period_us", true) >= 0) {
+            CgroupFiles.v1CfsPeriod(buf(), len(), cpu, problems);
+          }
+          remember(l, cpu);
+        } else {
+          cpu.quotaMicros = l.quotaMicros;
+          cpu.periodMicros = l.periodMicros;
         }
       }
       return Optional.of(cpu.build());
@@ -118,8 +168,15 @@ public final class CgroupReader {
       return Optional.empty();
     }
     // cpu.max exists only where the cpu controller is enabled, and never at the root.
-    if (read(dir.resolve("cpu.max"), "cgroup v2 cpu.max", true) >= 0) {
-      CgroupFiles.v2CpuMax(buf(), len(), cpu, problems);
+    Limits l = limitsOf(dir);
+    if (due(l.cpuReadScan)) {
+      if (read(dir.resolve("cpu.max"), "cgroup v2 cpu.max", true) >= 0) {
+        CgroupFiles.v2CpuMax(buf(), len(), cpu, problems);
+      }
+      remember(l, cpu);
+    } else {
+      cpu.quotaMicros = l.quotaMicros;
+      cpu.periodMicros = l.periodMicros;
     }
     return Optional.of(cpu.build());
   }
@@ -137,8 +194,15 @@ public final class CgroupReader {
       if (read(dir.resolve("memory.stat"), "cgroup v1 memory.stat", true) >= 0) {
         CgroupFiles.v1MemoryStat(buf(), len(), memory, problems);
       }
-      if (read(dir.resolve("memory.limit_in_bytes"), "cgroup v1 memory.limit_in_bytes", true) >= 0) {
-        CgroupFiles.v1MemoryLimit(buf(), len(), memory, problems);
+      Limits l = limitsOf(dir);
+      if (due(l.memoryReadScan)) {
+        if (read(dir.resolve("memory.limit_in_bytes"), "cgroup v1 memory.limit_in_bytes", true) >= 0) {
+          CgroupFiles.v1MemoryLimit(buf(), len(), memory, problems);
+        }
+        l.memoryBytes = memory.limitBytes;
+        l.memoryReadScan = scan;
+      } else {
+        memory.limitBytes = l.memoryBytes;
       }
       if (read(dir.resolve("memory.oom_control"), "cgroup v1 memory.oom_control", true) >= 0) {
         CgroupFiles.v1OomControl(buf(), len(), memory, problems);
@@ -158,13 +222,69 @@ public final class CgroupReader {
     if (read(dir.resolve("memory.stat"), "cgroup v2 memory.stat", true) >= 0) {
       CgroupFiles.v2MemoryStat(buf(), len(), memory, problems);
     }
-    if (read(dir.resolve("memory.max"), "cgroup v2 memory.max", true) >= 0) {
-      CgroupFiles.v2MemoryMax(buf(), len(), memory, problems);
+    Limits l = limitsOf(dir);
+    if (due(l.memoryReadScan)) {
+      if (read(dir.resolve("memory.max"), "cgroup v2 memory.max", true) >= 0) {
+        CgroupFiles.v2MemoryMax(buf(), len(), memory, problems);
+      }
+      l.memoryBytes = memory.limitBytes;
+      l.memoryReadScan = scan;
+    } else {
+      memory.limitBytes = l.memoryBytes;
     }
     if (read(dir.resolve("memory.events"), "cgroup v2 memory.events", true) >= 0) {
       CgroupFiles.v2MemoryEvents(buf(), len(), memory, problems);
     }
     return Optional.of(memory.build());
+  }
+
+  /**
+   * Block I/O of the process's cgroup, descendants included: v1 blkio throttle counters
+   * ({@code *_recursive}, else the cgroup's own on kernels without them), else v2 io.stat. Empty
+   * at the root (which would describe the whole host), without the io or blkio controller, and on
+   * v1 when the kernel is not counting (only a {@code Total 0} line: see
+   * {@link IoStat#v1BlkioReadWrite}); callers then sum the processes' /proc/&lt;pid&gt;/io.
+   */
+  public Optional<IoStat> io(ProcessCgroups cgroups) {
+    if (blkioMount != null && useV1(cgroups.blkio(), cgroups.unified())) {
+      if (cgroups.blkio().equals("/")) {
+        return Optional.empty();
+      }
+      Path dir = dir(blkioMount, cgroups.blkio());
+      if (dir == null) {
+        return Optional.empty();
+      }
+      String bytesSource = "cgroup v1 blkio.throttle.io_service_bytes";
+      if (read(dir.resolve("blkio.throttle.io_service_bytes_recursive"), bytesSource, true) < 0
+          && read(dir.resolve("blkio.throttle.io_service_bytes"), bytesSource, false) < 0) {
+        return Optional.empty();
+      }
+      if (IoStat.v1BlkioReadWrite(buf(), len(), bytesSource, readWrite, problems) == 0) {
+        return Optional.empty();
+      }
+      long readBytes = readWrite[0];
+      long writtenBytes = readWrite[1];
+      long reads = 0;
+      long writes = 0;
+      String opsSource = "cgroup v1 blkio.throttle.io_serviced";
+      if ((read(dir.resolve("blkio.throttle.io_serviced_recursive"), opsSource, true) >= 0
+          || read(dir.resolve("blkio.throttle.io_serviced"), opsSource, true) >= 0)
+          && IoStat.v1BlkioReadWrite(buf(), len(), opsSource, readWrite, problems) > 0) {
+        reads = readWrite[0];
+        writes = readWrite[1];
+      }
+      return Optional.of(new IoStat(readBytes, writtenBytes, reads, writes));
+    }
+    String path = cgroups.unified();
+    if (unifiedMount == null || path == null || path.equals("/")) {
+      return Optional.empty();
+    }
+    Path dir = dir(unifiedMount, path);
+    // io.stat exists only where the io controller is enabled.
+    if (dir == null || read(dir.resolve("io.stat"), IoStat.SOURCE, true) < 0) {
+      return Optional.empty();
+    }
+    return IoStat.parse(buf(), len(), problems);
   }
 
   /**
@@ -182,6 +302,12 @@ public final class CgroupReader {
       return Optional.empty();
     }
     return PressureParser.parse(buf(), len(), source, problems);
+  }
+
+  private void remember(Limits l, CgroupCpu.Builder cpu) {
+    l.quotaMicros = cpu.quotaMicros;
+    l.periodMicros = cpu.periodMicros;
+    l.cpuReadScan = scan;
   }
 
   private boolean useV1(String v1Path, String v2Path) {

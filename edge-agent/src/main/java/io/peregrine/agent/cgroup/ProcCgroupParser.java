@@ -38,6 +38,7 @@ public final class ProcCgroupParser {
     String cpu = null;
     String cpuacct = null;
     String memory = null;
+    String blkio = null;
     String systemd = null;
     // Paths created so far and where their bytes are, to share Strings between equal paths.
     String[] seen = new String[4];
@@ -88,6 +89,8 @@ public final class ProcCgroupParser {
           cpuacct = path;
         } else if (Ascii.equals(buf, from, to, "memory")) {
           memory = path;
+        } else if (Ascii.equals(buf, from, to, "blkio")) {
+          blkio = path;
         } else if (Ascii.equals(buf, from, to, "name=systemd")) {
           systemd = path;
         }
@@ -101,6 +104,6 @@ public final class ProcCgroupParser {
       problems.report(SOURCE, Cause.MISSING_FIELD);
       return Optional.empty();
     }
-    return Optional.of(new ProcessCgroups(unified, cpu, cpuacct, memory, systemd));
+    return Optional.of(new ProcessCgroups(unified, cpu, cpuacct, memory, blkio, systemd));
   }
 }

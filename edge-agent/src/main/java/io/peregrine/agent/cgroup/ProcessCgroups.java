@@ -14,13 +14,15 @@ import java.util.List;
  * @param cpu path of the v1 hierarchy holding the {@code cpu} controller
  * @param cpuacct path of the v1 hierarchy holding {@code cpuacct} (often the same as cpu)
  * @param memory path of the v1 hierarchy holding {@code memory}
+ * @param blkio path of the v1 hierarchy holding {@code blkio}
  * @param systemd path of the v1 {@code name=systemd} hierarchy (systemd's own, no controller)
  */
-public record ProcessCgroups(String unified, String cpu, String cpuacct, String memory, String systemd) {
+public record ProcessCgroups(
+    String unified, String cpu, String cpuacct, String memory, String blkio, String systemd) {
 
   /** True when any controller the agent reads lives in a v1 hierarchy. */
   public boolean hasV1Controllers() {
-    return cpu != null || cpuacct != null || memory != null;
+    return cpu != null || cpuacct != null || memory != null || blkio != null;
   }
 
   /**

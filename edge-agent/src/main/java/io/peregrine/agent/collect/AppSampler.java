@@ -4,6 +4,7 @@ import io.peregrine.agent.cgroup.CgroupClassification;
 import io.peregrine.agent.cgroup.CgroupCpu;
 import io.peregrine.agent.cgroup.CgroupMemory;
 import io.peregrine.agent.cgroup.ContainerInfo;
+import io.peregrine.agent.cgroup.IoStat;
 import io.peregrine.agent.collect.InstanceSnapshot.ProcessTotals;
 import io.peregrine.schema.AppSample;
 import io.peregrine.schema.KubernetesPod;
@@ -16,7 +17,8 @@ import java.util.Map;
 
 /**
  * One {@link AppSample} per application instance per scan. A container or unit is described by
- * its cgroup (CPU, throttling, memory, OOM kills, io.stat, pressure); a plain process, whose cgroup
+ * its cgroup (CPU, throttling, memory, OOM kills, io.stat or blkio,
+ * pressure); a plain process, whose cgroup
  * is shared with others, by the sums over its processes' /proc files — its counters then drop when
  * one of its processes exits, which consumers treat as a reset.
  *
@@ -122,12 +124,16 @@ public final class AppSampler {
   }
 
   private static KubernetesPod kubernetes(CgroupClassification cg, ContainerInfo container) {
-    if (container == null || container.kubernetes() == null || cg.podUid() == null) {
+    if (container == null || container.kubernetes() == null) {
       return null;
     }
     ContainerInfo.Kubernetes k = container.kubernetes();
+    String podUid = cg.podUid() != null ? cg.podUid() : k.podUid();
+    if (podUid == null) {
+      return null;
+    }
     return KubernetesPod.newBuilder()
-        .setPodUid(cg.podUid())
+        .setPodUid(podUid)
         .setNamespace(k.namespace())
         .setPod(k.pod())
         .setContainer(k.container())

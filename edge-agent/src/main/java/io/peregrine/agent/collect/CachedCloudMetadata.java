@@ -26,6 +26,9 @@ public final class CachedCloudMetadata implements CloudMetadataSource, AutoClose
     Optional<CloudMetadata> fetch() throws InterruptedException;
   }
 
+  /** How long {@link #close} waits for a fetch in progress to give up. */
+  static final Duration CLOSE_WAIT = Duration.ofSeconds(5);
+
   private final Fetcher fetcher;
   private final Duration refresh;
   private final Duration retry;
@@ -85,8 +88,19 @@ public final class CachedCloudMetadata implements CloudMetadataSource, AutoClose
     }
   }
 
+  /**
+   * Stops the fetch thread: interrupts a fetch in progress (the JDK HTTP client abandons the
+   * request) and waits for the thread to end, at most {@link #CLOSE_WAIT}.
+   */
   @Override
   public void close() {
     executor.shutdownNow();
+    try {
+      if (!executor.awaitTermination(CLOSE_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+        log.warn("cloud metadata fetch did not stop within {}; its daemon thread is left behind", CLOSE_WAIT);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 }

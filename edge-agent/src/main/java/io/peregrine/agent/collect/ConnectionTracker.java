@@ -13,7 +13,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -44,7 +43,7 @@ public final class ConnectionTracker {
     final ConnectionDirection direction;
     final long openedScan;
     final boolean counted;
-    final GroupKey group;
+    final GroupKey key;
     final String localText;
     final String remoteText;
     long seenScan;
@@ -62,7 +61,7 @@ public final class ConnectionTracker {
       this.localText = socket.localAddress().toString();
       this.remoteText = socket.remoteAddress().toString();
       boolean inbound = direction == ConnectionDirection.INBOUND;
-      this.group = new GroupKey(instanceKey, direction, socket.localAddress(), inbound ? socket.localPort() : 0,
+      this.key = new GroupKey(instanceKey, direction, socket.localAddress(), inbound ? socket.localPort() : 0,
           socket.remoteAddress(), inbound ? 0 : socket.remotePort());
     }
   }
@@ -110,16 +109,9 @@ public final class ConnectionTracker {
     }
   }
 
+  /** The open connections of one group, kept between scans: most groups hold one or two. */
   private static final class Group {
-    final Conn first;
-    int active;
-    int opened;
-    Conn latest;
-
-    Group(Conn first) {
-      this.first = first;
-      this.latest = first;
-    }
+    final List<Conn> conns = new ArrayList<>(2);
   }
 
   private record ListenPort(long netns, int port) {
@@ -128,6 +120,8 @@ public final class ConnectionTracker {
   private final RecordStamp stamp;
   private final String topic;
   private final Map<Long, Conn> open = new HashMap<>();
+  /** Groups of the open connections, updated as they open and close rather than rebuilt per scan. */
+  private final Map<GroupKey, Group> groups = new HashMap<>();
   private long firstScan = -1;
 
   public ConnectionTracker(RecordStamp stamp, String topic) {
@@ -170,6 +164,7 @@ public final class ConnectionTracker {
       if (conn != null) {
         events.add(event(ConnectionEventKind.CLOSE, conn, now));
         open.remove(socket.inode());
+        ungroup(conn);
       }
       InstanceSnapshot owner = scan.ownerInstance(s);
       if (owner == null) {
@@ -180,6 +175,7 @@ public final class ConnectionTracker {
       conn = new Conn(socket, s.netns(), p.pid(), p.instanceKey(), AvroMapping.instance(p.identity()),
           inbound ? ConnectionDirection.INBOUND : ConnectionDirection.OUTBOUND, number, number != firstScan);
       open.put(socket.inode(), conn);
+      groups.computeIfAbsent(conn.key, k -> new Group()).conns.add(conn);
       events.add(event(ConnectionEventKind.OPEN, conn, now));
     }
     for (Iterator<Conn> it = open.values().iterator(); it.hasNext(); ) {
@@ -193,6 +189,7 @@ public final class ConnectionTracker {
       }
       events.add(event(ConnectionEventKind.CLOSE, conn, now));
       it.remove();
+      ungroup(conn);
     }
     events.addAll(stats(number, now));
     return events;
@@ -219,29 +216,34 @@ public final class ConnectionTracker {
     return false;
   }
 
-  private List<ConnectionEvent> stats(long number, long now) {
-    Map<GroupKey, Group> groups = new LinkedHashMap<>();
-    for (Conn c : open.values()) {
-      Group g = groups.get(c.group);
-      if (g == null) {
-        g = new Group(c);
-        groups.put(c.group, g);
-      }
-      g.active++;
-      if (c.openedScan == number && c.counted) {
-        g.opened++;
-      }
-      if (c.openedScan > g.latest.openedScan
-          || (c.openedScan == g.latest.openedScan && c.socket.inode() > g.latest.socket.inode())) {
-        g.latest = c;
-      }
+  private void ungroup(Conn conn) {
+    Group g = groups.get(conn.key);
+    if (g != null && g.conns.remove(conn) && g.conns.isEmpty()) {
+      groups.remove(conn.key);
     }
+  }
+
+  private List<ConnectionEvent> stats(long number, long now) {
     List<ConnectionEvent> events = new ArrayList<>(groups.size());
     for (Group g : groups.values()) {
-      GroupKey k = g.first.group;
-      events.add(record(ConnectionEventKind.STATS, k.direction, g.first.instance, g.latest.pid,
-          AvroMapping.family(k.remote), g.first.localText, k.localPort, g.first.remoteText, k.remotePort,
-          g.opened, g.active, now));
+      List<Conn> conns = g.conns;
+      Conn first = conns.get(0);
+      Conn latest = first;
+      int opened = 0;
+      for (int i = 0; i < conns.size(); i++) {
+        Conn c = conns.get(i);
+        if (c.openedScan == number && c.counted) {
+          opened++;
+        }
+        if (c.openedScan > latest.openedScan
+            || (c.openedScan == latest.openedScan && c.socket.inode() > latest.socket.inode())) {
+          latest = c;
+        }
+      }
+      GroupKey k = first.key;
+      events.add(record(ConnectionEventKind.STATS, k.direction, first.instance, latest.pid,
+          AvroMapping.family(k.remote), first.localText, k.localPort, first.remoteText, k.remotePort,
+          opened, conns.size(), now));
     }
     return events;
   }

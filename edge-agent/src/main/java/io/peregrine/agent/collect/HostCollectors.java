@@ -43,6 +43,10 @@ public final class HostCollectors {
   public record Built(List<Collector> collectors, HostScanner scanner, ScanProblems problems) {
   }
 
+  /**
+   * The collectors take ownership of {@code metadata} and {@code cloud}: closing the collectors
+   * (as {@code Agent.close} does) closes them.
+   */
   public static List<Collector> create(AgentContext context, ContainerMetadata metadata, CloudMetadataSource cloud) {
     return build(context, metadata, cloud).collectors();
   }
@@ -83,6 +87,11 @@ public final class HostCollectors {
       public void collect(long nowMillis, Emitter out) {
         nodeSampler.sample(nowMillis).ifPresent((NodeSample s) ->
             out.emit(topics.rawNodeMetrics(), stamp.nodeKey(), s, nowMillis));
+      }
+
+      @Override
+      public void close() {
+        cloud.close();
       }
     };
     String nodeKey = stamp.nodeKey();

@@ -7,6 +7,7 @@ import io.peregrine.agent.cgroup.CgroupMemory;
 import io.peregrine.agent.cgroup.CgroupReader;
 import io.peregrine.agent.cgroup.ContainerInfo;
 import io.peregrine.agent.cgroup.ContainerMetadata;
+import io.peregrine.agent.cgroup.IoStat;
 import io.peregrine.agent.cgroup.ProcessCgroups;
 import io.peregrine.agent.collect.InstanceSnapshot.ProcessTotals;
 import io.peregrine.agent.internal.FileSlurper;
@@ -141,7 +142,8 @@ public final class HostScanner {
     this.identifier = new AppIdentifier(metadata);
     this.problems = problems;
     this.refreshScans = Math.max(1, refreshScans);
-    this.owners = new SocketOwners(procRoot, problems, this.refreshScans, this.refreshScans * FD_REFRESH_FACTOR);
+    this.owners = new SocketOwners(procRoot, problems, this.refreshScans, this.refreshScans * FD_REFRESH_FACTOR,
+        SocketOwners.procfsCountsDescriptors(procRoot));
   }
 
   /**
@@ -167,6 +169,14 @@ public final class HostScanner {
     return owners.readlinks();
   }
 
+  /**
+   * How descriptors are counted: {@code stat} (the fd directory's size, Linux 6.2+ procfs) or
+   * {@code list}; a cost figure's condition.
+   */
+  public String descriptorCounting() {
+    return owners.countsByStat() ? "stat" : "list";
+  }
+
   /** Scans so far in which every descriptor link had to be read again. */
   public long fullFdPasses() {
     return owners.fullPasses();
@@ -183,6 +193,7 @@ public final class HostScanner {
       rootNetns = netnsOf(procRoot.resolve("self").resolve("ns").resolve("net"), false);
     }
     int userHz = procFs.userHz();
+    cgroups.beginScan(scan, refreshScans);
 
     // ------------------------------------------------------------------------------ processes
     int[] pids = procFs.pids();
@@ -419,7 +430,7 @@ public final class HostScanner {
     AppIdentity identity = leader.snapshot().identity();
     boolean cgroupOwned = identity.app().kind() != AppKind.PROCESS;
     ContainerInfo container = identity.cgroup().containerId() == null ? null
-        : metadata.lookup(identity.cgroup().containerId()).orElse(null);
+        : metadata.lookup(identity.cgroup().runtime(), identity.cgroup().containerId()).orElse(null);
     CgroupCpu cpu = null;
     CgroupMemory memory = null;
     PressureStall cpuPressure = null;
@@ -433,7 +444,7 @@ public final class HostScanner {
       cpuPressure = cgroups.pressure(cg, "cpu").orElse(null);
       memoryPressure = cgroups.pressure(cg, "memory").orElse(null);
       ioPressure = cgroups.pressure(cg, "io").orElse(null);
-      io = ioStat(cg);
+      io = cgroups.io(cg).orElse(null);
     }
     long utime = 0;
     long stime = 0;
@@ -472,20 +483,6 @@ public final class HostScanner {
     return new InstanceSnapshot(identity, container, processes, leader.snapshot(), cgroupOwned,
         cpu, memory, cpuPressure, memoryPressure, ioPressure, io,
         new ProcessTotals(utime, stime, threads, fds, anon, file, readBytes, writtenBytes));
-  }
-
-  /** io.stat of the process's v2 cgroup; null on v1-only hosts, at the root, or without the io controller. */
-  private IoStat ioStat(ProcessCgroups cg) {
-    Optional<Path> mount = cgroups.unifiedMount();
-    String path = cg.unified();
-    if (mount.isEmpty() || path == null || path.equals("/") || path.contains("..")) {
-      return null;
-    }
-    Path dir = mount.get().resolve(path.substring(path.startsWith("/") ? 1 : 0));
-    if (!read(dir.resolve("io.stat"), null)) {
-      return null;
-    }
-    return IoStat.parse(slurper.buffer(), slurper.length(), problems).orElse(null);
   }
 
   /** Reads a file into the slurper; a missing file is silent, other failures go to {@code source}. */

@@ -4,6 +4,7 @@ import io.peregrine.agent.cgroup.AppIdentity;
 import io.peregrine.agent.cgroup.CgroupCpu;
 import io.peregrine.agent.cgroup.CgroupMemory;
 import io.peregrine.agent.cgroup.ContainerInfo;
+import io.peregrine.agent.cgroup.IoStat;
 import io.peregrine.agent.procfs.PressureStall;
 import java.util.List;
 
@@ -20,7 +21,8 @@ import java.util.List;
  * @param cpu cgroup CPU accounting, null when not cgroup-owned or unreadable
  * @param memory cgroup memory, null when not cgroup-owned or unreadable
  * @param cpuPressure cgroup v2 pressure, null when absent; likewise memory and io
- * @param io cgroup v2 io.stat, null when absent (then {@link ProcessTotals} has the disk bytes)
+ * @param io cgroup block I/O (v2 io.stat, v1 blkio throttle counters), null when absent (then
+ *     {@link ProcessTotals} has the disk bytes)
  * @param totals sums over the processes
  */
 public record InstanceSnapshot(
@@ -59,7 +61,7 @@ public record InstanceSnapshot(
    *
    * @param rssAnonBytes RssAnon of /proc/&lt;pid&gt;/status (read only when not cgroup-owned)
    * @param rssFileBytes RssFile + RssShmem (idem)
-   * @param readBytes read_bytes of /proc/&lt;pid&gt;/io (read only without a cgroup io.stat)
+   * @param readBytes read_bytes of /proc/&lt;pid&gt;/io (read only without cgroup block I/O)
    */
   public record ProcessTotals(
       long utimeTicks,

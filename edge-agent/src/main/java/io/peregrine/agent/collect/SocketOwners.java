@@ -3,6 +3,7 @@ package io.peregrine.agent.collect;
 import io.peregrine.agent.procfs.ParseProblems.Cause;
 import io.peregrine.agent.procfs.ProcLinks;
 import io.peregrine.agent.procfs.ReadFailures;
+import java.io.File;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -31,7 +32,11 @@ import java.util.Set;
  *   <li>every descriptor of the processes that hold TCP sockets;
  *   <li>every descriptor of every process.
  * </ol>
- * Sockets still unowned after that (a connection waiting in an accept queue, a process the agent
+ * Where procfs reports the number of descriptors as the fd directory's size (Linux 6.2+), a scan
+ * does not even list: one stat(2) per process gives the count, and only a process whose count
+ * changed is listed; the passes above then list the directories they read.
+ *
+ * <p>Sockets still unowned after that (a connection waiting in an accept queue, a process the agent
  * may not inspect) start no new pass before {@code retryScans} scans. Independently, each
  * process's links are all read again every {@code refreshScans} scans (staggered by pid), which
  * bounds how long a socket handed to another process keeps its former owner.
@@ -57,6 +62,8 @@ final class SocketOwners {
   }
 
   private final Path procRoot;
+  private final String procRootText;
+  private final boolean countsByStat;
   private final ScanProblems problems;
   private final int retryScans;
   private final int refreshScans;
@@ -67,8 +74,15 @@ final class SocketOwners {
   private long readlinks;
   private long fullPasses;
 
-  SocketOwners(Path procRoot, ScanProblems problems, int retryScans, int refreshScans) {
+  /**
+   * @param countsByStat count descriptors by the size of the fd directories, and list them only
+   *     when that count changed, a refresh is due, or sockets are still unowned; only where
+   *     {@link #procfsCountsDescriptors} holds
+   */
+  SocketOwners(Path procRoot, ScanProblems problems, int retryScans, int refreshScans, boolean countsByStat) {
     this.procRoot = procRoot;
+    this.procRootText = procRoot.toString();
+    this.countsByStat = countsByStat;
     this.problems = problems;
     this.retryScans = Math.max(1, retryScans);
     this.refreshScans = Math.max(1, refreshScans);
@@ -81,13 +95,41 @@ final class SocketOwners {
    * @return the number of open descriptors, or -1 when the directory cannot be read (reported)
    */
   int list(int pid, boolean fresh, long scan) {
-    Path dir = procRoot.resolve(Integer.toString(pid)).resolve("fd");
+    FdTable table = fresh ? null : tables.get(pid);
+    boolean refresh = table == null || table.refreshedScan < 0 || (scan + pid) % refreshScans == 0;
+    String dir = fdDir(pid);
+    if (countsByStat && !refresh) {
+      // procfs (Linux 6.2+) reports the number of open descriptors as the directory's size: when
+      // it is the number remembered, the numbers are taken to be the same ones. A number closed
+      // and reused meanwhile is caught by owners(), whose passes list the directories again.
+      long count = new File(dir).length();
+      if (count > 0 && count == table.fds.length) {
+        return (int) count;
+      }
+    }
+    int n = listNumbers(pid, dir);
+    if (n < 0) {
+      return -1;
+    }
+    if (table == null) {
+      table = new FdTable();
+      tables.put(pid, table);
+    }
+    merge(pid, Path.of(dir), table, scratch, n, refresh, scan);
+    return n;
+  }
+
+  /**
+   * Lists {@code dir} into {@code scratch}, sorted; the count, or -1 (reported, and the process
+   * forgotten) when the directory cannot be read.
+   */
+  private int listNumbers(int pid, String dir) {
     // java.io.File.list reads the names in one native call; a DirectoryStream makes a Path per
     // entry, which is a tenth of the cost of a scan of a host with tens of thousands of descriptors.
-    String[] names = dir.toFile().list();
+    String[] names = new File(dir).list();
     if (names == null) {
       // File.list says nothing of why: ask again through NIO for the cause.
-      try (DirectoryStream<Path> ignored = Files.newDirectoryStream(dir)) {
+      try (DirectoryStream<Path> ignored = Files.newDirectoryStream(Path.of(dir))) {
         problems.report(FD_SOURCE, Cause.VANISHED);  // listed now: it was gone or not a directory
       } catch (IOException e) {
         problems.report(FD_SOURCE, e instanceof NoSuchFileException ? Cause.VANISHED : ReadFailures.cause(e));
@@ -106,14 +148,25 @@ final class SocketOwners {
       }
     }
     Arrays.sort(scratch, 0, n);
-    FdTable table = tables.get(pid);
-    if (table == null || fresh) {
-      table = new FdTable();
-      tables.put(pid, table);
-    }
-    boolean refresh = table.refreshedScan < 0 || (scan + pid) % refreshScans == 0;
-    merge(pid, dir, table, scratch, n, refresh, scan);
     return n;
+  }
+
+  /**
+   * Whether {@code <procRoot>/self/fd} reports its number of entries as its size, as procfs does
+   * since Linux 6.2 ("proc: report open files as size in stat() for /proc/pid/fd"); a fixture tree
+   * or an older kernel does not. Listing the directory opens one more descriptor, so the listing
+   * may hold one entry more than the size said.
+   */
+  static boolean procfsCountsDescriptors(Path procRoot) {
+    File self = procRoot.resolve("self").resolve("fd").toFile();
+    for (int attempt = 0; attempt < 3; attempt++) {  // other threads may open files meanwhile
+      long size = self.length();
+      String[] names = self.list();
+      if (names != null && size > 0 && (names.length == size || names.length == size + 1)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Forgets a process that is gone (or whose pid now names another process). */
@@ -170,6 +223,11 @@ final class SocketOwners {
     givenUpSince.keySet().removeIf(inode -> !wanted.containsKey(inode));
     previousWanted = wanted;
     return found;
+  }
+
+  /** True when descriptors are counted by the fd directories' size rather than listed. */
+  boolean countsByStat() {
+    return countsByStat;
   }
 
   /** Links read so far (a cost figure for benchmarks and tests). */
@@ -288,10 +346,25 @@ final class SocketOwners {
     table.hasSockets |= target >= 0;
   }
 
+  /**
+   * Reads every link of a process again: the remembered numbers, which the scan's listing brought
+   * up to date; or, when counts came from the directory's size, the numbers listed now.
+   */
   private void reread(int pid, FdTable table, long scan) {
-    Path dir = procRoot.resolve(Integer.toString(pid)).resolve("fd");
+    String dir = fdDir(pid);
+    if (countsByStat) {
+      int n = listNumbers(pid, dir);
+      if (n >= 0) {
+        merge(pid, Path.of(dir), table, scratch, n, true, scan);
+      }
+      return;
+    }
     int[] fds = table.fds;
-    merge(pid, dir, table, fds, fds.length, true, scan);
+    merge(pid, Path.of(dir), table, fds, fds.length, true, scan);
+  }
+
+  private String fdDir(int pid) {
+    return procRootText + '/' + pid + "/fd";
   }
 
   /** The socket inode, {@link #NOT_A_SOCKET}, or Long.MIN_VALUE when the link is gone. */

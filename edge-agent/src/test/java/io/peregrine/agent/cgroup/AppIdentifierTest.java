@@ -35,14 +35,22 @@ class AppIdentifierTest {
 
   /** What a runtime client would answer for some of the layout fixtures' containers. */
   private static final Map<String, ContainerInfo> KNOWN = Map.of(
-      A, new ContainerInfo("/web", "nginx:1.27", null),
-      E, new ContainerInfo("k8s_app_checkout-7d9f_shop", "registry/checkout:1.4.2",
-          new ContainerInfo.Kubernetes("shop", "checkout-7d9f8b-x2x4q", "app", "Deployment",
+      A, new ContainerInfo("web", "nginx:1.27"),
+      B, new ContainerInfo("shop-web-1", "nginx:1.27", new ContainerInfo.Compose("shop", "web"), null),
+      E, new ContainerInfo("app", "registry/checkout:1.4.2", null,
+          new ContainerInfo.Kubernetes("shop", "checkout-7d9f8b-x2x4q", null, "app", "Deployment",
               "checkout")),
-      F, new ContainerInfo("debug", null,
-          new ContainerInfo.Kubernetes("ops", "debug-pod", "shell", null, null)),
-      K, new ContainerInfo("toolbox", "fedora-toolbox:40", null));
-  private static final ContainerMetadata RUNTIME = id -> Optional.ofNullable(KNOWN.get(id));
+      F, new ContainerInfo("shell", null, null,
+          new ContainerInfo.Kubernetes("ops", "debug-pod", null, "shell", null, null)),
+      K, new ContainerInfo("toolbox", "fedora-toolbox:40"));
+  /** The runtime each fixture's cgroup path names, which the identifier must pass on. */
+  private static final Map<String, ContainerRuntime> RUNTIMES = Map.of(A, ContainerRuntime.DOCKER,
+      B, ContainerRuntime.DOCKER, E, ContainerRuntime.CONTAINERD, F, ContainerRuntime.CRIO,
+      K, ContainerRuntime.PODMAN);
+  private static final ContainerMetadata RUNTIME = (runtime, id) -> {
+    assertThat(runtime).as("runtime of " + id).isEqualTo(RUNTIMES.getOrDefault(id, runtime));
+    return Optional.ofNullable(KNOWN.get(id));
+  };
 
   record Case(String fixture, ContainerMetadata metadata, String exe, Application app,
       String instanceId, Origin origin, Set<String> problems) {
@@ -87,6 +95,9 @@ class AppIdentifierTest {
         new Case("proc-cgroup-layouts/docker-cgroupfs-v1", RUNTIME, EXE,
             new Application(AppKind.CONTAINER, "container/web", "web", null, null, "web"), A,
             Origin.CONTAINER, ok),
+        new Case("proc-cgroup-layouts/docker-systemd-v2", RUNTIME, EXE,
+            new Application(AppKind.CONTAINER, "container/shop/web", "shop/web", null, null,
+                "shop-web-1"), B, Origin.CONTAINER, ok),
         new Case("proc-cgroup-layouts/k8s-containerd-systemd-v2", RUNTIME, EXE,
             new Application(AppKind.KUBERNETES, "k8s/shop/checkout", "checkout", "shop",
                 "Deployment/checkout", "app"), E, Origin.KUBERNETES, ok),
@@ -159,7 +170,7 @@ class AppIdentifierTest {
   @Test
   void shouldRefuseAnUnnamedExecutable() {
     assertThatThrownBy(() -> new AppIdentifier(ContainerMetadata.NONE)
-        .identify(new ProcessCgroups("/", null, null, null, null), 1, " ", new ProblemCounters()))
+        .identify(new ProcessCgroups("/", null, null, null, null, null), 1, " ", new ProblemCounters()))
         .isInstanceOf(IllegalArgumentException.class);
   }
 }

@@ -33,34 +33,38 @@ class ProcCgroupParserTest {
     return Stream.of(
         new Case("captured hybrid host: only memory below the root",
             bytes("host-debian12-vm/proc/16208/cgroup"), Optional.of(new ProcessCgroups("/", "/",
-                "/", "/process_api/03bc89246f882af9f4eaed883f41d6d4", "/")), Set.of()),
+                "/", "/process_api/03bc89246f882af9f4eaed883f41d6d4", "/", "/")), Set.of()),
         new Case("captured v1: cpu, cpuacct and memory in a cgroup, v2 at the root",
             bytes("cgroup-v1-captured/proc/16512/cgroup"), Optional.of(new ProcessCgroups("/",
                 "/peregrine-fixture-limited", "/peregrine-fixture-limited",
-                "/peregrine-fixture-limited", "/")), Set.of()),
+                "/peregrine-fixture-limited", "/", "/")), Set.of()),
+        new Case("captured v1: blkio in a cgroup, the others at the root",
+            bytes("cgroup-v1-blkio-captured/proc/814/cgroup"), Optional.of(new ProcessCgroups("/",
+                "/", "/", "/process_api/952dbb378633da28f816766366902b09",
+                "/peregrine-fixture-throttled", "/")), Set.of()),
         new Case("captured v2 child on a hybrid host",
             bytes("cgroup-v2-captured-no-controllers/proc/16962/cgroup"),
             Optional.of(new ProcessCgroups("/peregrine-fixture", "/", "/",
-                "/process_api/03bc89246f882af9f4eaed883f41d6d4", "/")), Set.of()),
+                "/process_api/03bc89246f882af9f4eaed883f41d6d4", "/", "/")), Set.of()),
         new Case("v2 only", bytes("proc-cgroup-layouts/systemd-service-v2"),
-            Optional.of(new ProcessCgroups("/system.slice/nginx.service", null, null, null, null)),
+            Optional.of(new ProcessCgroups("/system.slice/nginx.service", null, null, null, null, null)),
             Set.of()),
         new Case("v1 with co-mounted cpu,cpuacct", bytes("proc-cgroup-layouts/k8s-cgroupfs-v1"),
-            Optional.of(new ProcessCgroups(K8S_V1, K8S_V1, K8S_V1, K8S_V1, K8S_V1)), Set.of()),
+            Optional.of(new ProcessCgroups(K8S_V1, K8S_V1, K8S_V1, K8S_V1, K8S_V1, K8S_V1)), Set.of()),
         new Case("path holding colons (containerd)",
             text("0::/system.slice/containerd.service/kubepods-pod1.slice:cri-containerd:ab\n"),
             Optional.of(new ProcessCgroups(
                 "/system.slice/containerd.service/kubepods-pod1.slice:cri-containerd:ab", null, null,
-                null, null)), Set.of()),
+                null, null, null)), Set.of()),
         new Case("garbage line skipped", text("garbage\n4:memory:/a\n"),
-            Optional.of(new ProcessCgroups(null, null, null, "/a", null)),
+            Optional.of(new ProcessCgroups(null, null, null, "/a", null, null)),
             problems(SOURCE, Cause.MALFORMED_LINE)),
         new Case("relative path is not a cgroup path", text("4:memory:a\n"), Optional.empty(),
             problems(SOURCE, Cause.MALFORMED_LINE, Cause.MISSING_FIELD)),
         new Case("cut inside the last line",
             cutInside(bytes("cgroup-v1-captured/proc/16512/cgroup"), "0::"),
             Optional.of(new ProcessCgroups(null, "/peregrine-fixture-limited",
-                "/peregrine-fixture-limited", "/peregrine-fixture-limited", "/")),
+                "/peregrine-fixture-limited", "/peregrine-fixture-limited", "/", "/")),
             problems(SOURCE, Cause.TRUNCATED)),
         new Case("another file: /proc/<pid>/stat", bytes("host-debian12-vm/proc/16208/stat"),
             Optional.empty(), problems(SOURCE, Cause.MALFORMED_LINE, Cause.MISSING_FIELD)),
@@ -85,7 +89,7 @@ class ProcCgroupParserTest {
 
   @Test
   void shouldOfferNonRootPathsOnceEachForIdentity() {
-    assertThat(new ProcessCgroups("/", "/a", "/a", "/b", "/").identityCandidates())
+    assertThat(new ProcessCgroups("/", "/a", "/a", "/b", "/", "/").identityCandidates())
         .containsExactly("/a", "/b");
   }
 }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.peregrine.agent.Fixtures;
 import io.peregrine.agent.cgroup.CgroupReader;
 import io.peregrine.agent.cgroup.ContainerMetadata;
+import io.peregrine.agent.cgroup.IoStat;
 import io.peregrine.agent.procfs.ParseProblems.Cause;
 import io.peregrine.agent.procfs.ProblemCounters;
 import io.peregrine.agent.procfs.ProcFs;
@@ -112,6 +113,47 @@ class HostScannerTest {
     assertThat(python.cpu()).isNull();
     assertThat(python.totals()).isEqualTo(new InstanceSnapshot.ProcessTotals(70, 15, 2, 1,
         3000 * 1024L, 750 * 1024L, 101, 202));
+    assertThat(counters.total()).isZero();
+  }
+
+  @Test
+  void shouldNameAContainerByItsWorkloadAcrossARestart() throws IOException {
+    FixtureTree t = typicalHost(dir);
+    Path bundles = t.root.resolve("run/containerd/io.containerd.runtime.v2.task/k8s.io");
+    String restarted = "cc" + CONTAINER_ID.substring(2);
+    for (String id : List.of(CONTAINER_ID, restarted)) {
+      Files.createDirectories(bundles.resolve(id));
+      Files.writeString(bundles.resolve(id).resolve("config.json"), "{\"ociVersion\":\"1.1.0\",\"annotations\":{"
+          + "\"io.kubernetes.cri.container-type\":\"container\",\"io.kubernetes.cri.container-name\":\"app\","
+          + "\"io.kubernetes.cri.image-name\":\"registry/checkout:1.4.2\","
+          + "\"io.kubernetes.cri.sandbox-name\":\"checkout-7d9f8b6c5d-x2x4q\","
+          + "\"io.kubernetes.cri.sandbox-namespace\":\"shop\"}}");
+    }
+    ProcFs fs = new ProcFs(t.proc, t.root, 100, problems);
+    HostScanner scanner = new HostScanner(fs, new CgroupReader(t.proc, t.sys, 100, problems),
+        io.peregrine.agent.container.RuntimeContainerMetadata.forHost(t.root, problems), problems, 12);
+    AppSampler apps = new AppSampler(RecordStamp.counting(ListenTrackerTest.NODE, "run-1", 5_000), "apps", 120);
+
+    io.peregrine.schema.AppSample before = apps.update(scanner.scan(1_000)).stream()
+        .filter(a -> CONTAINER_ID.equals(a.getContainerId())).findFirst().orElseThrow();
+    assertThat(before.getInstance().getApp().getId()).isEqualTo("k8s/shop/checkout");
+    assertThat(before.getInstance().getApp().getWorkload()).isEqualTo("Deployment/checkout");
+    assertThat(before.getInstance().getApp().getContainer()).isEqualTo("app");
+    assertThat(before.getImage()).isEqualTo("registry/checkout:1.4.2");
+    assertThat(before.getKubernetes().getPodUid()).isEqualTo("f9329f0f-1a54-4401-b133-79ed11b6c4db");
+    assertThat(before.getKubernetes().getPod()).isEqualTo("checkout-7d9f8b6c5d-x2x4q");
+
+    // The container restarts: a new id, a new cgroup, new processes; the same application.
+    String cgroup = CONTAINER_CGROUP.replace(CONTAINER_ID, restarted);
+    for (int pid : new int[] {100, 101}) {
+      FixtureTree.delete(t.proc.resolve(Integer.toString(pid)));
+    }
+    t.process(110).comm("server").exe("/app/server").cgroup(cgroup).start(900).threads(12).write();
+    t.cgroupFiles(cgroup, FixtureTree.v2Accounting(1_000, 1_000, 1 << 20, 0, 1L << 30, 0, 0, 0));
+    io.peregrine.schema.AppSample after = apps.update(scanner.scan(6_000)).stream()
+        .filter(a -> restarted.equals(a.getContainerId())).findFirst().orElseThrow();
+    assertThat(after.getInstance().getApp()).isEqualTo(before.getInstance().getApp());
+    assertThat(after.getInstance().getInstanceId()).isEqualTo(restarted);
     assertThat(counters.total()).isZero();
   }
 

@@ -4,6 +4,7 @@ import static io.peregrine.agent.Fixtures.text;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.peregrine.agent.Fixtures;
+import io.peregrine.agent.cgroup.IoStat;
 import io.peregrine.agent.procfs.IpAddress;
 import io.peregrine.agent.procfs.ProblemCounters;
 import java.net.InetAddress;
