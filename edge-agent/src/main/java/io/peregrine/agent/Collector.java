@@ -15,4 +15,16 @@ public interface Collector {
 
     /** Scans and emits this interval's records. */
     void collect(long nowMillis, Emitter out);
+
+    /**
+     * For a collector that also emits between scans, from events (the eBPF sensor): starts that
+     * work, emitting to {@code out} from its own thread. The agent calls it once, before the first
+     * scan. It may throw to refuse to start (a source the configuration requires is missing).
+     */
+    default void start(Emitter out) {
+    }
+
+    /** Stops what {@link #start} began; the agent calls it once on close, before flushing. */
+    default void stop() {
+    }
 }

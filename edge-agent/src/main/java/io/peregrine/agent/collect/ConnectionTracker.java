@@ -32,6 +32,13 @@ import java.util.Map;
  * procfs (they were established before the agent started), but are not counted as opened.
  *
  * <p>Sockets without a known owner are skipped until one is found.
+ *
+ * <p>While the eBPF sensor runs ({@link SensorCoverage}), a connection that appeared since a scan
+ * during which the sensor was already running is the sensor's to report (with exact times, bytes,
+ * RTT): no OPEN or CLOSE comes from here for it, but it still counts in STATS, which only this
+ * tracker emits. So procfs remains the source of connections established before the sensor
+ * started, or while its loader restarted, and of the agent's own; Streams counts opened
+ * connections from eBPF OPENs only, so a connection is never counted twice.
  */
 public final class ConnectionTracker {
 
@@ -44,13 +51,15 @@ public final class ConnectionTracker {
     final ConnectionDirection direction;
     final long openedScan;
     final boolean counted;
+    /** False for a connection the eBPF sensor reports: it takes part in STATS only. */
+    final boolean reported;
     final GroupKey group;
     final String localText;
     final String remoteText;
     long seenScan;
 
     Conn(TcpSocket socket, long netns, int pid, String instanceKey, AppInstance instance,
-        ConnectionDirection direction, long openedScan, boolean counted) {
+        ConnectionDirection direction, long openedScan, boolean counted, boolean reported) {
       this.socket = socket;
       this.netns = netns;
       this.pid = pid;
@@ -58,6 +67,7 @@ public final class ConnectionTracker {
       this.direction = direction;
       this.openedScan = openedScan;
       this.counted = counted;
+      this.reported = reported;
       this.seenScan = openedScan;
       this.localText = socket.localAddress().toString();
       this.remoteText = socket.remoteAddress().toString();
@@ -127,12 +137,20 @@ public final class ConnectionTracker {
 
   private final RecordStamp stamp;
   private final String topic;
+  private final SensorCoverage coverage;
   private final Map<Long, Conn> open = new HashMap<>();
   private long firstScan = -1;
+  private long previousScanMillis = -1;
 
   public ConnectionTracker(RecordStamp stamp, String topic) {
+    this(stamp, topic, SensorCoverage.NONE);
+  }
+
+  /** @param coverage what the eBPF sensor reports itself, so OPEN and CLOSE of it are left out */
+  public ConnectionTracker(RecordStamp stamp, String topic, SensorCoverage coverage) {
     this.stamp = stamp;
     this.topic = topic;
+    this.coverage = coverage;
   }
 
   /** Connections currently open. */
@@ -149,6 +167,8 @@ public final class ConnectionTracker {
       firstScan = number;
     }
     long now = scan.timeMillis();
+    long since = previousScanMillis;
+    previousScanMillis = now;
     Map<ListenPort, List<IpAddress>> listens = new HashMap<>();
     for (SocketSnapshot s : scan.sockets()) {
       if (s.socket().state() == TcpState.LISTEN) {
@@ -168,7 +188,9 @@ public final class ConnectionTracker {
         continue;
       }
       if (conn != null) {
-        events.add(event(ConnectionEventKind.CLOSE, conn, now));
+        if (conn.reported) {
+          events.add(event(ConnectionEventKind.CLOSE, conn, now));
+        }
         open.remove(socket.inode());
       }
       InstanceSnapshot owner = scan.ownerInstance(s);
@@ -177,10 +199,15 @@ public final class ConnectionTracker {
       }
       ProcessSnapshot p = scan.process(s.ownerPid());
       boolean inbound = isInbound(listens.get(new ListenPort(s.netns(), socket.localPort())), socket);
+      // Established since the previous scan: if the sensor ran all that time, it reported this one.
+      boolean reported = since < 0 || !coverage.covers(p.pid(), since);
       conn = new Conn(socket, s.netns(), p.pid(), p.instanceKey(), AvroMapping.instance(p.identity()),
-          inbound ? ConnectionDirection.INBOUND : ConnectionDirection.OUTBOUND, number, number != firstScan);
+          inbound ? ConnectionDirection.INBOUND : ConnectionDirection.OUTBOUND, number, number != firstScan,
+          reported);
       open.put(socket.inode(), conn);
-      events.add(event(ConnectionEventKind.OPEN, conn, now));
+      if (reported) {
+        events.add(event(ConnectionEventKind.OPEN, conn, now));
+      }
     }
     for (Iterator<Conn> it = open.values().iterator(); it.hasNext(); ) {
       Conn conn = it.next();
@@ -191,7 +218,9 @@ public final class ConnectionTracker {
         conn.seenScan = number;  // not read this time: still open as far as is known
         continue;
       }
-      events.add(event(ConnectionEventKind.CLOSE, conn, now));
+      if (conn.reported) {
+        events.add(event(ConnectionEventKind.CLOSE, conn, now));
+      }
       it.remove();
     }
     events.addAll(stats(number, now));
