@@ -65,7 +65,8 @@ import org.slf4j.LoggerFactory;
  * The agent with {@link Collectors#forHost} on this machine, publishing to a real embedded broker
  * and registry: a server and a client connection this test opens must arrive as a listen, an OPEN
  * and later a CLOSE owned by this JVM's application; a child process as EXEC and EXIT; this JVM's
- * instance as an AppSample; this machine as a NodeSample. Needs no privilege.
+ * instance as an AppSample; this machine as a NodeSample. Needs no privilege: the eBPF sensor is
+ * off here, so that what is tested is procfs's view wherever it runs.
  */
 class AgentIT {
 
@@ -126,7 +127,9 @@ class AgentIT {
         AgentConfig.INTERVAL_MS, "1000",
         AgentConfig.METRICS_PORT, "0",
         AgentConfig.NODE_NAME, "agent-it",
-        AgentConfig.SPOOL_DIR, home.resolve("spool").toString()));
+        AgentConfig.SPOOL_DIR, home.resolve("spool").toString(),
+        // The procfs collectors alone, as on a host without eBPF (EbpfAgentIT covers the sensor).
+        AgentConfig.EBPF_MODE, "off"));
     Agent agent = Agent.start(config, home, Collectors::forHost);
     closeables.add(agent);
 
