@@ -69,6 +69,13 @@ public final class SensorEvents {
   private final LongAdder unrecognised = new LongAdder();
   private final LongAdder unowned = new LongAdder();
   private Map<Tuple, Integer> ownersByTuple = Map.of();
+  /** Text of the addresses seen lately: a host talks to few, and events name two each. */
+  private final Map<IpAddress, String> addressTexts = new LinkedHashMap<>(256, 0.75f, true) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<IpAddress, String> eldest) {
+      return size() > 4_096;
+    }
+  };
   private long ownersScan = -1;
 
   /**
@@ -251,7 +258,7 @@ public final class SensorEvents {
     return new ConnectionEvent(stamp.node(), stamp.agentRunId(), stamp.nextSeq(connectionsTopic),
         millis(r.timestamp()), kind, Collector.EBPF, direction, who.instance(), pid,
         r.fd() >= 0 ? r.fd() : null, AvroMapping.family(remote),
-        local.toString(), r.localPort(), remote.toString(), r.remotePort(),
+        text(local), r.localPort(), text(remote), r.remotePort(),
         null /* actual_remote_ip */, null /* actual_remote_port */,
         close ? Math.max(0, r.bytesSent()) : 0L, close ? Math.max(0, r.bytesReceived()) : 0L, retransmits,
         r.srttMicros() > 0 ? r.srttMicros() : null, connectNanos, r.failureReason().orElse(null),
@@ -310,8 +317,17 @@ public final class SensorEvents {
     return Instant.ofEpochMilli(t.toEpochMilli());
   }
 
-  private static String text(InetAddress a) {
-    return ip(a).toString();
+  private String text(InetAddress a) {
+    return text(ip(a));
+  }
+
+  private String text(IpAddress a) {
+    String t = addressTexts.get(a);
+    if (t == null) {
+      t = a.toString();
+      addressTexts.put(a, t);
+    }
+    return t;
   }
 
   /** The canonical value the procfs side uses, so addresses compare equal across sources. */

@@ -71,6 +71,8 @@ public final class Publisher implements AutoCloseable {
     private final Thread sender;
     private final AgentMetrics metrics;
     private final LongAdder droppedQueueFull;
+    /** The published counter of each topic, looked up once: publish runs per record on hot threads. */
+    private final Map<String, LongAdder> published = new java.util.concurrent.ConcurrentHashMap<>();
     private final LongAdder producerErrors;
     private volatile boolean running = true;
     private volatile boolean online = true;
@@ -123,8 +125,8 @@ public final class Publisher implements AutoCloseable {
         byte[] body = AvroBinary.encode(value);
         long fingerprint = AvroBinary.fingerprint(value.getSchema());
         SpooledRecord r = new SpooledRecord(topic.name(), key, body, fingerprint, timestampMs);
-        metrics.counter("peregrine_agent_published_total", "Records handed to the publisher", "topic", topic.name())
-                .increment();
+        published.computeIfAbsent(topic.name(), t -> metrics.counter("peregrine_agent_published_total",
+                "Records handed to the publisher", "topic", t)).increment();
         while (!queue.offer(r)) {
             // Full: drop the oldest, not the newest, so what is kept is current.
             if (queue.poll() != null) {
