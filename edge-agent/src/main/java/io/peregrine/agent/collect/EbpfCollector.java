@@ -8,6 +8,7 @@ import io.peregrine.agent.ebpf.EbpfSensorConfig;
 import io.peregrine.agent.ebpf.L7Record;
 import io.peregrine.agent.ebpf.ProcessRecord;
 import io.peregrine.agent.ebpf.SensorListener;
+import io.peregrine.agent.ebpf.SensorRecord;
 import io.peregrine.agent.ebpf.SensorStats;
 import io.peregrine.agent.metrics.AgentMetrics;
 import io.peregrine.schema.ConnectionEvent;
@@ -16,7 +17,12 @@ import io.peregrine.schema.ProcessEvent;
 import io.peregrine.schema.Protocol;
 import io.peregrine.schema.topic.Topic;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.ToLongFunction;
@@ -25,9 +31,15 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The eBPF sensor as one of the agent's collectors: {@link #start} runs the {@link EbpfSensor},
- * whose records it maps ({@link SensorEvents}) and emits as they come, on the sensor's thread, to
- * the raw L7, connections and lifecycle topics; its interval {@link #collect} emits nothing. It
- * tells the procfs trackers what the sensor covers ({@link SensorCoverage}).
+ * whose records it maps ({@link SensorEvents}) and emits as they come to the raw L7, connections
+ * and lifecycle topics; its interval {@link #collect} emits nothing. It tells the procfs trackers
+ * what the sensor covers ({@link SensorCoverage}).
+ *
+ * <p>The sensor's thread only decodes the loader's frames and hands the records to a bounded
+ * queue; one thread of this collector maps, encodes and emits them, in order. So reading the
+ * loader's pipe (which keeps the kernel's ring buffer from overflowing) never waits for the
+ * mapping, and the two run in parallel. A full queue drops the record and counts it
+ * ({@code peregrine_agent_ebpf_queue_drops_total}), as the kernel does when its ring is full.
  *
  * <p>Each record is numbered and emitted while holding its topic's sequence lock, shared with the
  * procfs collector of the same topic, so that seq order is queue order.
@@ -40,7 +52,8 @@ import org.slf4j.LoggerFactory;
  * {@code peregrine_agent_ebpf_loader_restarts_total}, {@code peregrine_agent_ebpf_kernel_problems_total{problem}}
  * (untracked connections or requests, requests replaced before their response, capture faults),
  * {@code peregrine_agent_l7_decode_failures_total{protocol}}, {@code peregrine_agent_l7_unrecognised_total},
- * {@code peregrine_agent_ebpf_unowned_total}, {@code peregrine_agent_ebpf_mapping_errors_total}
+ * {@code peregrine_agent_ebpf_unowned_total}, {@code peregrine_agent_ebpf_mapping_errors_total},
+ * {@code peregrine_agent_ebpf_queue_drops_total}, the gauge {@code peregrine_agent_ebpf_queue_records}
  * and the gauge {@code peregrine_agent_ebpf_running}.
  */
 public final class EbpfCollector implements Collector, SensorListener {
@@ -49,6 +62,12 @@ public final class EbpfCollector implements Collector, SensorListener {
 
   /** How long a required sensor may take to load and attach (verification of big programs is slow). */
   static final Duration REQUIRED_START_TIMEOUT = Duration.ofSeconds(60);
+  /** Records waiting between the sensor's thread and the mapping thread. */
+  static final int QUEUE_CAPACITY = 65_536;
+  private static final int BATCH = 1_024;
+  /** Tells the mapping thread that the sensor has stopped and the queue is drained. */
+  private static final SensorRecord END = new ProcessRecord(ProcessRecord.Kind.EXIT, java.time.Instant.EPOCH, 0, 0,
+      0, null, "", null, 0);
 
   /** A loader counter (cumulative per loader process) summed over the loader's restarts. */
   private record LoaderCounter(ToLongFunction<SensorStats> field, LongAdder total, long[] last) {
@@ -78,6 +97,9 @@ public final class EbpfCollector implements Collector, SensorListener {
   private final LongAdder connectionRecords;
   private final LongAdder processRecords;
   private final LongAdder mappingErrors;
+  private final LongAdder queueDrops;
+  private final BlockingQueue<SensorRecord> queue = new ArrayBlockingQueue<>(QUEUE_CAPACITY);
+  private volatile Thread mapper;
   private final LoaderCounter[] loaderCounters;
   private final Set<String> reportedErrors = ConcurrentHashMap.newKeySet();
   private volatile EbpfSensor sensor;
@@ -99,6 +121,9 @@ public final class EbpfCollector implements Collector, SensorListener {
     this.processRecords = metrics.counter(records, recordsHelp, "type", "process");
     this.mappingErrors = metrics.counter("peregrine_agent_ebpf_mapping_errors_total",
         "Sensor records that could not be turned into events (a bug: logged once per cause)");
+    this.queueDrops = metrics.counter("peregrine_agent_ebpf_queue_drops_total",
+        "Sensor records dropped because the agent could not map them as fast as they came");
+    metrics.gauge("peregrine_agent_ebpf_queue_records", "Sensor records waiting to be mapped", queue::size);
     String drops = "peregrine_agent_ebpf_ring_drops_total";
     String dropsHelp = "Records lost in the kernel because the sensor's ring buffer was full, by type";
     String problems = "peregrine_agent_ebpf_kernel_problems_total";
@@ -146,6 +171,9 @@ public final class EbpfCollector implements Collector, SensorListener {
   @Override
   public void start(Emitter out) {
     this.out = out;
+    mapper = new Thread(this::mapLoop, "peregrine-ebpf-events");
+    mapper.setDaemon(true);
+    mapper.start();
     EbpfSensor s = new EbpfSensor(sensorConfig, this);
     sensor = s;
     s.start();
@@ -162,7 +190,7 @@ public final class EbpfCollector implements Collector, SensorListener {
     if (state != EbpfSensor.State.RUNNING) {
       String why = s.unavailability().map(Enum::name).orElse("not running after " + REQUIRED_START_TIMEOUT.toSeconds()
           + " s") + s.unavailabilityDetail().map(d -> ": " + d).orElse("");
-      s.close();
+      stop();
       throw new IllegalStateException("the eBPF sensor is required (ebpf mode on) but cannot run: " + why);
     }
   }
@@ -171,9 +199,22 @@ public final class EbpfCollector implements Collector, SensorListener {
   public void stop() {
     EbpfSensor s = sensor;
     if (s != null) {
-      s.close();
+      s.close();  // the loader drains the kernel's ring buffer into the queue first
     }
     coverage.interrupted();
+    Thread m = mapper;
+    mapper = null;
+    if (m != null && m.isAlive()) {
+      try {
+        // Behind every record the sensor delivered: they are all mapped and emitted first.
+        if (queue.offer(END, 10, TimeUnit.SECONDS)) {
+          m.join(10_000);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      m.interrupt();
+    }
   }
 
   /** The sensor, once started (for tests and benchmarks). */
@@ -186,6 +227,55 @@ public final class EbpfCollector implements Collector, SensorListener {
   @Override
   public void onL7(L7Record record) {
     l7Records.increment();
+    enqueue(record);
+  }
+
+  @Override
+  public void onConnection(ConnectionRecord record) {
+    connectionRecords.increment();
+    enqueue(record);
+  }
+
+  @Override
+  public void onProcess(ProcessRecord record) {
+    processRecords.increment();
+    enqueue(record);
+  }
+
+  private void enqueue(SensorRecord record) {
+    if (!queue.offer(record)) {
+      queueDrops.increment();
+    }
+  }
+
+  // ------------------------------------------------------------------------------- mapping thread
+
+  private void mapLoop() {
+    List<SensorRecord> batch = new ArrayList<>(BATCH);
+    try {
+      while (true) {
+        batch.add(queue.take());
+        queue.drainTo(batch, BATCH - 1);
+        for (SensorRecord r : batch) {
+          if (r == END) {
+            return;
+          }
+          if (r instanceof L7Record l7) {
+            map(l7);
+          } else if (r instanceof ConnectionRecord c) {
+            map(c);
+          } else if (r instanceof ProcessRecord p) {
+            map(p);
+          }
+        }
+        batch.clear();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private void map(L7Record record) {
     try {
       synchronized (outputs.l7Lock()) {
         L7Event e = events.l7(record);
@@ -198,9 +288,7 @@ public final class EbpfCollector implements Collector, SensorListener {
     }
   }
 
-  @Override
-  public void onConnection(ConnectionRecord record) {
-    connectionRecords.increment();
+  private void map(ConnectionRecord record) {
     try {
       synchronized (outputs.connectionsLock()) {
         ConnectionEvent e = events.connection(record);
@@ -213,9 +301,7 @@ public final class EbpfCollector implements Collector, SensorListener {
     }
   }
 
-  @Override
-  public void onProcess(ProcessRecord record) {
-    processRecords.increment();
+  private void map(ProcessRecord record) {
     try {
       synchronized (outputs.lifecycleLock()) {
         ProcessEvent e = events.process(record);

@@ -139,7 +139,9 @@ public final class AgentBenchmark {
       AgentChild agent = AgentChild.start(dir.resolve("agent"), kafka.bootstrapServers(), registryUrl,
           opts.get("--agent-jvm-options"));
       closeables.add(agent);
+      Map<String, Long> onBefore = agent.metrics();
       Run on = wrkRun("agent on", paced, nginx, agent.process);
+      Map<String, Long> onAfter = agent.awaitDrained(Duration.ofMinutes(2));
 
       String fullUrl = "http://127.0.0.1:" + fullPort + "/";
       Map<String, Long> before = agent.metrics();
@@ -167,6 +169,7 @@ public final class AgentBenchmark {
       System.out.printf(Locale.ROOT, "  p99 on/off %.3f (off runs %.1f and %.1f us); nginx CPU on/off %.3f; "
           + "agent CPU per 1,000 req/s %.3f%% of a core%n", on.p99Micros() / offP99, off1.p99Micros(),
           off2.p99Micros(), on.nginxCpuPercent() / offNginx, on.agentCpuPercent() / (on.rate() / 1000));
+      printDeltas(onBefore, onAfter);
       System.out.println();
       System.out.printf(Locale.ROOT, "completeness at full speed, %d s, %d connections:%n", duration, maxConnections);
       System.out.printf(Locale.ROOT, "  wrk: %d requests, %.0f req/s, p99 %.1f us; nginx served %d%n",
@@ -177,16 +180,7 @@ public final class AgentBenchmark {
       System.out.printf(Locale.ROOT, "  server events / nginx requests = %.6f; agent CPU %.1f%% of a core at %.0f "
           + "req/s, nginx CPU %.1f%%%n", counted.server / (double) Math.max(1, nginxServed), full.agentCpuPercent(),
           full.rate(), full.nginxCpuPercent());
-      for (String m : List.of("peregrine_agent_ebpf_ring_drops_total{type=\"l7\"}",
-          "peregrine_agent_ebpf_ring_drops_total{type=\"connection\"}",
-          "peregrine_agent_ebpf_kernel_problems_total{problem=\"request_unpaired\"}",
-          "peregrine_agent_ebpf_kernel_problems_total{problem=\"request_untracked\"}",
-          "peregrine_agent_ebpf_kernel_problems_total{problem=\"connection_untracked\"}",
-          "peregrine_agent_ebpf_records_total{type=\"l7\"}",
-          "peregrine_agent_dropped_total{reason=\"queue_full\"}",
-          "peregrine_agent_ebpf_loader_restarts_total")) {
-        System.out.printf(Locale.ROOT, "  %s +%d%n", m, after.getOrDefault(m, 0L) - before.getOrDefault(m, 0L));
-      }
+      printDeltas(before, after);
     } finally {
       for (int i = closeables.size() - 1; i >= 0; i--) {
         try {
@@ -195,6 +189,19 @@ public final class AgentBenchmark {
           System.err.println("cleanup: " + e);
         }
       }
+    }
+  }
+
+  private static void printDeltas(Map<String, Long> before, Map<String, Long> after) {
+    for (String m : List.of("peregrine_agent_ebpf_ring_drops_total{type=\"l7\"}",
+        "peregrine_agent_ebpf_ring_drops_total{type=\"connection\"}",
+        "peregrine_agent_ebpf_kernel_problems_total{problem=\"request_unpaired\"}",
+        "peregrine_agent_ebpf_kernel_problems_total{problem=\"request_untracked\"}",
+        "peregrine_agent_ebpf_kernel_problems_total{problem=\"connection_untracked\"}",
+        "peregrine_agent_ebpf_records_total{type=\"l7\"}",
+        "peregrine_agent_dropped_total{reason=\"queue_full\"}",
+        "peregrine_agent_ebpf_loader_restarts_total")) {
+      System.out.printf(Locale.ROOT, "  %s +%d%n", m, after.getOrDefault(m, 0L) - before.getOrDefault(m, 0L));
     }
   }
 
