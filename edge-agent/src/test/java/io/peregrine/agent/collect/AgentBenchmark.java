@@ -199,6 +199,7 @@ public final class AgentBenchmark {
         "peregrine_agent_ebpf_kernel_problems_total{problem=\"request_untracked\"}",
         "peregrine_agent_ebpf_kernel_problems_total{problem=\"connection_untracked\"}",
         "peregrine_agent_ebpf_records_total{type=\"l7\"}",
+        "peregrine_agent_ebpf_queue_drops_total",
         "peregrine_agent_dropped_total{reason=\"queue_full\"}",
         "peregrine_agent_ebpf_loader_restarts_total")) {
       System.out.printf(Locale.ROOT, "  %s +%d%n", m, after.getOrDefault(m, 0L) - before.getOrDefault(m, 0L));
