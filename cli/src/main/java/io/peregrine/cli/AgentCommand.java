@@ -63,6 +63,13 @@ final class AgentCommand implements Callable<Integer> {
             description = "Read the cloud instance metadata service (provider, region, zone, spot) for cost allocation (default off).")
     boolean cloudMetadata;
 
+    @Option(names = "--ebpf", paramLabel = "auto|on|off", defaultValue = "${env:PEREGRINE_AGENT_EBPF:-auto}",
+            description = "eBPF sensor (exact connections, HTTP and other L7 requests, process lifecycle; needs root "
+                    + "and a kernel with BTF): auto runs it when the host allows and otherwise warns once and uses "
+                    + "procfs only; on refuses to start without it; off never loads it "
+                    + "(env PEREGRINE_AGENT_EBPF, default auto).")
+    String ebpf;
+
     @Option(names = "--metrics-port", defaultValue = "9101",
             description = "Port of the agent's Prometheus endpoint on 127.0.0.1 (default ${DEFAULT-VALUE}; 0 picks one).")
     int metricsPort;
@@ -93,6 +100,7 @@ final class AgentCommand implements Callable<Integer> {
         c.put(AgentConfig.SPOOL_MAX_BYTES, spoolMaxMb << 20);
         c.put(AgentConfig.CLOUD_METADATA_ENABLED, cloudMetadata);
         c.put(AgentConfig.METRICS_PORT, metricsPort);
+        c.put(AgentConfig.EBPF_MODE, ebpf);
         AgentConfig config = new AgentConfig(c);
 
         CountDownLatch stopped = new CountDownLatch(1);

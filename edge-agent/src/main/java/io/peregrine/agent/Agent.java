@@ -26,7 +26,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The edge agent: runs its collectors every interval on one thread and hands their records to
- * the {@link Publisher}; serves its own metrics. A collector that fails is counted and logged once
+ * the {@link Publisher} (collectors driven by events, like the eBPF sensor's, also publish from
+ * their own thread between scans); serves its own metrics. A collector that fails is counted and logged once
  * per cause; the others and the next interval go on.
  */
 public final class Agent implements AutoCloseable {
@@ -81,11 +82,31 @@ public final class Agent implements AutoCloseable {
                     + ":" + config.getInt(AgentConfig.METRICS_PORT), e);
         }
         Agent agent = new Agent(context, collectorFactory.apply(context), publisher, endpoint);
+        agent.startCollectors();
         agent.scanner.scheduleAtFixedRate(agent::scanOnce, 0, config.interval().toMillis(), TimeUnit.MILLISECONDS);
         log.info("agent on node {} publishing to {} ({} collectors, every {} ms; metrics on http://{}:{}/metrics)",
                 context.nodeName(), config.getString(AgentConfig.BOOTSTRAP_SERVERS), agent.collectors.size(),
                 config.interval().toMillis(), config.getString(AgentConfig.METRICS_HOST), endpoint.port());
         return agent;
+    }
+
+    /** Starts the collectors that emit between scans; if one refuses, stops the others and the agent. */
+    private void startCollectors() {
+        int started = 0;
+        try {
+            for (Collector c : collectors) {
+                c.start(publisher::publish);
+                started++;
+            }
+        } catch (RuntimeException e) {
+            for (int i = started - 1; i >= 0; i--) {
+                collectors.get(i).close();
+            }
+            scanner.shutdownNow();
+            publisher.close();
+            endpoint.close();
+            throw e;
+        }
     }
 
     public AgentContext context() {
@@ -137,7 +158,8 @@ public final class Agent implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        for (Collector c : collectors) {
+        for (int i = collectors.size() - 1; i >= 0; i--) {
+            Collector c = collectors.get(i);
             try {
                 c.close();
             } catch (RuntimeException e) {

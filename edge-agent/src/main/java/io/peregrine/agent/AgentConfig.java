@@ -1,8 +1,10 @@
 package io.peregrine.agent;
 
+import io.peregrine.agent.ebpf.EbpfSensorConfig;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.Locale;
 import java.util.Map;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
@@ -14,7 +16,8 @@ import org.apache.kafka.common.config.ConfigException;
 /**
  * Every setting of the agent, with its type, default, validation and documentation (Kafka's
  * ConfigDef). Settings prefixed {@code producer.} go to the Kafka producer, and those prefixed
- * {@code registry.} to the schema registry client (e.g. {@code registry.basic.auth.user.info}).
+ * {@code registry.} to the schema registry client (e.g. {@code registry.basic.auth.user.info}), and
+ * the other {@code ebpf.} settings to the eBPF sensor ({@link EbpfSensorConfig}).
  */
 public final class AgentConfig extends AbstractConfig {
 
@@ -31,6 +34,8 @@ public final class AgentConfig extends AbstractConfig {
     public static final String CLOUD_METADATA_ENABLED = "cloud.metadata.enabled";
     public static final String METRICS_HOST = "metrics.host";
     public static final String METRICS_PORT = "metrics.port";
+    public static final String EBPF_MODE = "ebpf.mode";
+    public static final String EBPF_PREFIX = "ebpf.";
     public static final String PRODUCER_PREFIX = "producer.";
     public static final String REGISTRY_PREFIX = "registry.";
 
@@ -61,6 +66,11 @@ public final class AgentConfig extends AbstractConfig {
             .define(CLOUD_METADATA_ENABLED, Type.BOOLEAN, false, Importance.LOW,
                     "Read the cloud provider's instance metadata service (provider, region, zone, instance "
                             + "type, spot) with short timeouts, for cost allocation.")
+            .define(EBPF_MODE, Type.STRING, EbpfMode.AUTO.text(),
+                    ConfigDef.ValidString.in("auto", "on", "off"), Importance.HIGH,
+                    "The eBPF sensor (exact connections, L7 requests, process lifecycle): auto runs it when the "
+                            + "host allows (root, BTF, a kernel that accepts the programs) and otherwise warns once "
+                            + "and goes on with procfs only; on refuses to start without it; off never loads it.")
             .define(METRICS_HOST, Type.STRING, "127.0.0.1", Importance.LOW,
                     "Address of the agent's own Prometheus endpoint.")
             .define(METRICS_PORT, Type.INT, 9101, Range.between(0, 65535), Importance.LOW,
@@ -71,6 +81,37 @@ public final class AgentConfig extends AbstractConfig {
         if (getString(BOOTSTRAP_SERVERS).isBlank()) {
             throw new ConfigException(BOOTSTRAP_SERVERS, "", "must name at least one broker");
         }
+        ebpfSensorConfig(); // its own rules, checked at start-up
+
+    }
+
+    /** What {@link #EBPF_MODE} asks for. */
+    public enum EbpfMode {
+        AUTO, ON, OFF;
+
+        String text() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    public EbpfMode ebpfMode() {
+        return EbpfMode.valueOf(getString(EBPF_MODE).toUpperCase(Locale.ROOT));
+    }
+
+    /** The sensor's settings: the {@code ebpf.*} ones given (the mode excluded), enabled unless off. */
+    public EbpfSensorConfig ebpfSensorConfig() {
+        Map<String, Object> e = new HashMap<>();
+        originals().forEach((k, v) -> {
+            if (k.startsWith(EBPF_PREFIX) && !k.equals(EBPF_MODE)) {
+                e.put(k, v);
+            }
+        });
+        if (e.containsKey(EbpfSensorConfig.ENABLED)) {
+            throw new ConfigException(EbpfSensorConfig.ENABLED, e.get(EbpfSensorConfig.ENABLED),
+                    "use " + EBPF_MODE + " (auto, on, off) to choose whether the sensor runs");
+        }
+        e.put(EbpfSensorConfig.ENABLED, ebpfMode() != EbpfMode.OFF);
+        return new EbpfSensorConfig(e);
     }
 
     public Duration interval() {

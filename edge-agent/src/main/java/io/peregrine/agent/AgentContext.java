@@ -20,6 +20,7 @@ public final class AgentContext {
     private final String nodeName;
     private final String agentRunId = UUID.randomUUID().toString();
     private final Map<String, AtomicLong> sequences = new ConcurrentHashMap<>();
+    private final Map<String, Object> sequenceLocks = new ConcurrentHashMap<>();
 
     public AgentContext(AgentConfig config, Topics topics, AgentMetrics metrics, String nodeName) {
         this.config = config;
@@ -51,5 +52,16 @@ public final class AgentContext {
 
     public long nextSeq(String topic) {
         return sequences.computeIfAbsent(topic, t -> new AtomicLong()).getAndIncrement();
+    }
+
+    /**
+     * The lock to hold while numbering records of {@code topic} and emitting them. Records are
+     * numbered when built and queued when emitted; where two threads publish to one topic (the scan
+     * thread's procfs connections and lifecycle, the eBPF sensor's thread), holding it over both
+     * steps keeps the queue, hence Kafka, in seq order, which consumers' duplicate detection
+     * relies on.
+     */
+    public Object sequenceLock(String topic) {
+        return sequenceLocks.computeIfAbsent(topic, t -> new Object());
     }
 }

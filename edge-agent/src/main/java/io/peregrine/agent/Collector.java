@@ -17,8 +17,17 @@ public interface Collector extends AutoCloseable {
     void collect(long nowMillis, Emitter out);
 
     /**
-     * Releases what the collector owns (background threads, clients); called once by the agent
-     * after the last {@link #collect}. Nothing by default.
+     * For a collector that also emits between scans, from events (the eBPF sensor): starts that
+     * work, emitting to {@code out} from its own thread. The agent calls it once, before the first
+     * scan. It may throw to refuse to start (a source the configuration requires is missing).
+     */
+    default void start(Emitter out) {
+    }
+
+    /**
+     * Stops what {@link #start} began and releases what the collector owns (background threads,
+     * clients); called once by the agent after the last {@link #collect}, before the publisher
+     * flushes. Nothing by default.
      */
     @Override
     default void close() {

@@ -31,6 +31,13 @@ import java.util.Map;
  * procfs (they were established before the agent started), but are not counted as opened.
  *
  * <p>Sockets without a known owner are skipped until one is found.
+ *
+ * <p>While the eBPF sensor runs ({@link SensorCoverage}), a connection that appeared since a scan
+ * during which the sensor was already running is the sensor's to report (with exact times, bytes,
+ * RTT): no OPEN or CLOSE comes from here for it, but it still counts in STATS, which only this
+ * tracker emits. So procfs remains the source of connections established before the sensor
+ * started, or while its loader restarted, and of the agent's own; Streams counts opened
+ * connections from eBPF OPENs only, so a connection is never counted twice.
  */
 public final class ConnectionTracker {
 
@@ -44,12 +51,14 @@ public final class ConnectionTracker {
     final long openedScan;
     final boolean counted;
     final GroupKey key;
+    /** False for a connection the eBPF sensor reports: it takes part in STATS only. */
+    final boolean reported;
     final String localText;
     final String remoteText;
     long seenScan;
 
     Conn(TcpSocket socket, long netns, int pid, String instanceKey, AppInstance instance,
-        ConnectionDirection direction, long openedScan, boolean counted) {
+        ConnectionDirection direction, long openedScan, boolean counted, boolean reported) {
       this.socket = socket;
       this.netns = netns;
       this.pid = pid;
@@ -57,6 +66,7 @@ public final class ConnectionTracker {
       this.direction = direction;
       this.openedScan = openedScan;
       this.counted = counted;
+      this.reported = reported;
       this.seenScan = openedScan;
       this.localText = socket.localAddress().toString();
       this.remoteText = socket.remoteAddress().toString();
@@ -119,14 +129,22 @@ public final class ConnectionTracker {
 
   private final RecordStamp stamp;
   private final String topic;
+  private final SensorCoverage coverage;
   private final Map<Long, Conn> open = new HashMap<>();
   /** Groups of the open connections, updated as they open and close rather than rebuilt per scan. */
   private final Map<GroupKey, Group> groups = new HashMap<>();
   private long firstScan = -1;
+  private long previousScanMillis = -1;
 
   public ConnectionTracker(RecordStamp stamp, String topic) {
+    this(stamp, topic, SensorCoverage.NONE);
+  }
+
+  /** @param coverage what the eBPF sensor reports itself, so OPEN and CLOSE of it are left out */
+  public ConnectionTracker(RecordStamp stamp, String topic, SensorCoverage coverage) {
     this.stamp = stamp;
     this.topic = topic;
+    this.coverage = coverage;
   }
 
   /** Connections currently open. */
@@ -143,6 +161,8 @@ public final class ConnectionTracker {
       firstScan = number;
     }
     long now = scan.timeMillis();
+    long since = previousScanMillis;
+    previousScanMillis = now;
     Map<ListenPort, List<IpAddress>> listens = new HashMap<>();
     for (SocketSnapshot s : scan.sockets()) {
       if (s.socket().state() == TcpState.LISTEN) {
@@ -162,7 +182,9 @@ public final class ConnectionTracker {
         continue;
       }
       if (conn != null) {
-        events.add(event(ConnectionEventKind.CLOSE, conn, now));
+        if (conn.reported) {
+          events.add(event(ConnectionEventKind.CLOSE, conn, now));
+        }
         open.remove(socket.inode());
         ungroup(conn);
       }
@@ -172,11 +194,16 @@ public final class ConnectionTracker {
       }
       ProcessSnapshot p = scan.process(s.ownerPid());
       boolean inbound = isInbound(listens.get(new ListenPort(s.netns(), socket.localPort())), socket);
+      // Established since the previous scan: if the sensor ran all that time, it reported this one.
+      boolean reported = since < 0 || !coverage.covers(p.pid(), since);
       conn = new Conn(socket, s.netns(), p.pid(), p.instanceKey(), AvroMapping.instance(p.identity()),
-          inbound ? ConnectionDirection.INBOUND : ConnectionDirection.OUTBOUND, number, number != firstScan);
+          inbound ? ConnectionDirection.INBOUND : ConnectionDirection.OUTBOUND, number, number != firstScan,
+          reported);
       open.put(socket.inode(), conn);
       groups.computeIfAbsent(conn.key, k -> new Group()).conns.add(conn);
-      events.add(event(ConnectionEventKind.OPEN, conn, now));
+      if (reported) {
+        events.add(event(ConnectionEventKind.OPEN, conn, now));
+      }
     }
     for (Iterator<Conn> it = open.values().iterator(); it.hasNext(); ) {
       Conn conn = it.next();
@@ -187,7 +214,9 @@ public final class ConnectionTracker {
         conn.seenScan = number;  // not read this time: still open as far as is known
         continue;
       }
-      events.add(event(ConnectionEventKind.CLOSE, conn, now));
+      if (conn.reported) {
+        events.add(event(ConnectionEventKind.CLOSE, conn, now));
+      }
       it.remove();
       ungroup(conn);
     }

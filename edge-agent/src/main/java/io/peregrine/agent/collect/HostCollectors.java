@@ -13,7 +13,10 @@ import io.peregrine.agent.procfs.ProcFs;
 import io.peregrine.schema.NodeId;
 import io.peregrine.schema.NodeSample;
 import io.peregrine.schema.topic.Topics;
+import io.peregrine.agent.cgroup.AppIdentifier;
+import io.peregrine.agent.l7.Decoders;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -24,7 +27,11 @@ import java.util.List;
  *   <li>{@code apps}: an {@code AppSample} per application instance;
  *   <li>{@code listens}: {@code ListenEvent}s on change, and periodically for each open listen;
  *   <li>{@code connections}: {@code ConnectionEvent} OPEN, CLOSE and STATS;
- *   <li>{@code lifecycle}: {@code ProcessEvent} EXEC and EXIT.
+ *   <li>{@code lifecycle}: {@code ProcessEvent} EXEC and EXIT;
+ *   <li>{@code ebpf} (unless {@code ebpf.mode} is off): the eBPF sensor's {@code L7Event}s,
+ *       {@code ConnectionEvent}s and {@code ProcessEvent}s as they happen ({@link EbpfCollector}).
+ *       While it runs, the procfs connections and lifecycle leave to it what it sees
+ *       ({@link SensorCoverage}).
  * </ol>
  * Remembered facts of processes are refreshed, and open listens re-announced, about every minute;
  * an application instance unseen for ten minutes is forgotten (its restart count with it).
@@ -35,12 +42,17 @@ public final class HostCollectors {
   public static final Duration REFRESH = Duration.ofSeconds(60);
   /** How long an instance that disappeared is remembered, to count its return as a restart. */
   public static final Duration FORGET = Duration.ofMinutes(10);
+  /** Processes whose identity the eBPF side remembers at once. */
+  static final int PROCESSES_REMEMBERED = 16_384;
 
   private HostCollectors() {
   }
 
-  /** The collectors and the scanner they share; the scanner is exposed for benchmarks. */
-  public record Built(List<Collector> collectors, HostScanner scanner, ScanProblems problems) {
+  /**
+   * The collectors and the scanner they share; the scanner is exposed for benchmarks, the eBPF
+   * collector (null when the sensor is off) for tests and benchmarks.
+   */
+  public record Built(List<Collector> collectors, HostScanner scanner, ScanProblems problems, EbpfCollector ebpf) {
   }
 
   /**
@@ -74,8 +86,12 @@ public final class HostCollectors {
         config.sysRoot(), config.hostRoot(), cloud, problems);
     AppSampler apps = new AppSampler(stamp, topics.rawAppMetrics().name(), scans(FORGET, intervalMs));
     ListenTracker listens = new ListenTracker(stamp, topics.rawListens().name(), refreshScans);
-    ConnectionTracker connections = new ConnectionTracker(stamp, topics.rawConnections().name());
-    ProcessTracker lifecycle = new ProcessTracker(stamp, topics.rawLifecycle().name());
+    boolean ebpf = config.ebpfMode() != AgentConfig.EbpfMode.OFF;
+    SensorCoverage coverage = ebpf ? new SensorCoverage((int) ProcessHandle.current().pid()) : SensorCoverage.NONE;
+    ConnectionTracker connections = new ConnectionTracker(stamp, topics.rawConnections().name(), coverage);
+    ProcessTracker lifecycle = new ProcessTracker(stamp, topics.rawLifecycle().name(), coverage);
+    Object connectionsLock = context.sequenceLock(topics.rawConnections().name());
+    Object lifecycleLock = context.sequenceLock(topics.rawLifecycle().name());
 
     Collector nodeCollector = new Collector() {
       @Override
@@ -95,17 +111,33 @@ public final class HostCollectors {
       }
     };
     String nodeKey = stamp.nodeKey();
-    List<Collector> collectors = List.of(
+    List<Collector> collectors = new ArrayList<>(List.of(
         ScanDrivenCollector.scan(scanner),
         nodeCollector,
         new ScanDrivenCollector<>("apps", scanner, topics.rawAppMetrics(), apps::update,
-            s -> nodeKey, s -> s.getTimestamp().toEpochMilli()),
+            s -> nodeKey, s -> s.getTimestamp().toEpochMilli(), new Object()),
         new ScanDrivenCollector<>("listens", scanner, topics.rawListens(), listens::update,
-            ListenTracker::key, e -> e.getTimestamp().toEpochMilli()),
+            ListenTracker::key, e -> e.getTimestamp().toEpochMilli(), new Object()),
         new ScanDrivenCollector<>("connections", scanner, topics.rawConnections(), connections::update,
-            e -> nodeKey, e -> e.getTimestamp().toEpochMilli()),
+            e -> nodeKey, e -> e.getTimestamp().toEpochMilli(), connectionsLock),
         new ScanDrivenCollector<>("lifecycle", scanner, topics.rawLifecycle(), lifecycle::update,
-            e -> nodeKey, e -> e.getTimestamp().toEpochMilli()));
+            e -> nodeKey, e -> e.getTimestamp().toEpochMilli(), lifecycleLock)));
+    EbpfCollector sensor = null;
+    if (ebpf) {
+      // The sensor's thread reads /proc with readers of its own: those of the scan are not thread-safe.
+      ScanProblems sensorProblems = new ScanProblems(problems.counters(), metrics);
+      ProcessIdentities identities = new ProcessIdentities(scanner::latest,
+          new ProcFs(config.procRoot(), config.hostRoot(), userHz, sensorProblems),
+          new CgroupReader(config.procRoot(), config.sysRoot(), userHz, sensorProblems),
+          new AppIdentifier(metadata), sensorProblems, PROCESSES_REMEMBERED);
+      SensorEvents events = new SensorEvents(stamp, topics.rawL7().name(), topics.rawConnections().name(),
+          topics.rawLifecycle().name(), Decoders.all(), identities, scanner::latest, SensorEvents.MAX_CONNECTIONS);
+      sensor = new EbpfCollector(config.ebpfSensorConfig(), config.ebpfMode() == AgentConfig.EbpfMode.ON,
+          new EbpfCollector.Outputs(topics.rawL7(), context.sequenceLock(topics.rawL7().name()),
+              topics.rawConnections(), connectionsLock, topics.rawLifecycle(), lifecycleLock),
+          nodeKey, events, coverage, metrics);
+      collectors.add(sensor);
+    }
 
     metrics.gauge("peregrine_agent_processes", "Processes seen by the latest scan",
         () -> latest(scanner) == null ? 0 : latest(scanner).processes().size());
@@ -119,7 +151,7 @@ public final class HostCollectors {
         scanner::readlinks);
     metrics.gauge("peregrine_agent_unowned_listens", "Listening sockets seen without a readable owner",
         listens::unowned);
-    return new Built(collectors, scanner, problems);
+    return new Built(List.copyOf(collectors), scanner, problems, sensor);
   }
 
   private static HostScan latest(HostScanner scanner) {

@@ -22,15 +22,22 @@ final class ScanDrivenCollector<V extends SpecificRecord> implements Collector {
   private final Function<HostScan, List<V>> derive;
   private final Function<V, String> key;
   private final ToLongFunction<V> timestamp;
+  private final Object sequenceLock;
 
+  /**
+   * @param sequenceLock held while deriving (which numbers the records) and emitting them: the
+   *     topic's {@code AgentContext.sequenceLock} where another thread publishes to the topic too
+   */
   ScanDrivenCollector(String name, HostScanner scanner, Topic<String, V> topic,
-      Function<HostScan, List<V>> derive, Function<V, String> key, ToLongFunction<V> timestamp) {
+      Function<HostScan, List<V>> derive, Function<V, String> key, ToLongFunction<V> timestamp,
+      Object sequenceLock) {
     this.name = name;
     this.scanner = scanner;
     this.topic = topic;
     this.derive = derive;
     this.key = key;
     this.timestamp = timestamp;
+    this.sequenceLock = sequenceLock;
   }
 
   /** The collector that makes the scan and emits nothing, so that its cost is measured apart. */
@@ -59,8 +66,10 @@ final class ScanDrivenCollector<V extends SpecificRecord> implements Collector {
     if (scan == null) {
       return;
     }
-    for (V v : derive.apply(scan)) {
-      out.emit(topic, key.apply(v), v, timestamp.applyAsLong(v));
+    synchronized (sequenceLock) {
+      for (V v : derive.apply(scan)) {
+        out.emit(topic, key.apply(v), v, timestamp.applyAsLong(v));
+      }
     }
   }
 }

@@ -5,6 +5,7 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.DoubleSupplier;
+import java.util.function.LongSupplier;
 
 /**
  * The agent's own metrics, rendered in the Prometheus text format (version 0.0.4). Counters are
@@ -17,12 +18,22 @@ public final class AgentMetrics {
 
     private final Map<Key, LongAdder> counters = new ConcurrentHashMap<>();
     private final Map<Key, DoubleSupplier> gauges = new ConcurrentHashMap<>();
+    private final Map<Key, LongSupplier> counterViews = new ConcurrentHashMap<>();
     private final Map<String, String> help = new ConcurrentHashMap<>();
 
     /** A counter; {@code labels} alternate names and values: {@code "kind", "l7"}. */
     public LongAdder counter(String name, String help, String... labels) {
         this.help.putIfAbsent(name, help);
         return counters.computeIfAbsent(new Key(name, labels(labels)), k -> new LongAdder());
+    }
+
+    /**
+     * A counter whose value someone else keeps (e.g. the eBPF sensor's loader restarts), read when
+     * scraped; {@code value} must never decrease.
+     */
+    public void counter(String name, String help, LongSupplier value, String... labels) {
+        this.help.putIfAbsent(name, help);
+        counterViews.put(new Key(name, labels(labels)), value);
     }
 
     public void gauge(String name, String help, DoubleSupplier value, String... labels) {
@@ -32,13 +43,19 @@ public final class AgentMetrics {
 
     /** Current value of a counter, 0 if it was never bumped. */
     public long count(String name, String... labels) {
-        LongAdder a = counters.get(new Key(name, labels(labels)));
-        return a == null ? 0 : a.sum();
+        Key key = new Key(name, labels(labels));
+        LongAdder a = counters.get(key);
+        if (a != null) {
+            return a.sum();
+        }
+        LongSupplier view = counterViews.get(key);
+        return view == null ? 0 : view.getAsLong();
     }
 
     public String render() {
         Map<String, StringBuilder> byName = new TreeMap<>();
         counters.forEach((k, v) -> line(byName, k, "counter", Long.toString(v.sum())));
+        counterViews.forEach((k, v) -> line(byName, k, "counter", Long.toString(v.getAsLong())));
         gauges.forEach((k, v) -> line(byName, k, "gauge", format(v.getAsDouble())));
         StringBuilder out = new StringBuilder();
         byName.values().forEach(out::append);

@@ -1,5 +1,6 @@
 package io.peregrine.agent.publish;
 
+import io.peregrine.schema.L7Event;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -13,7 +14,10 @@ import org.apache.avro.io.EncoderFactory;
 import org.apache.avro.specific.SpecificDatumWriter;
 import org.apache.avro.specific.SpecificRecord;
 
-/** Plain Avro binary of a generated record (no framing), and its schema's fingerprint. */
+/**
+ * Plain Avro binary of a generated record (no framing), and its schema's fingerprint. L7 events,
+ * the agent's volume, go through {@link L7EventEncoder}.
+ */
 final class AvroBinary {
 
     private static final Map<Schema, DatumWriter<SpecificRecord>> WRITERS = new ConcurrentHashMap<>();
@@ -28,7 +32,11 @@ final class AvroBinary {
         b.out.reset();
         try {
             b.encoder = EncoderFactory.get().binaryEncoder(b.out, b.encoder);
-            WRITERS.computeIfAbsent(record.getSchema(), SpecificDatumWriter::new).write(record, b.encoder);
+            if (record instanceof L7Event e && L7EventEncoder.handles(e)) {
+                L7EventEncoder.write(e, b.encoder);
+            } else {
+                WRITERS.computeIfAbsent(record.getSchema(), SpecificDatumWriter::new).write(record, b.encoder);
+            }
             b.encoder.flush();
         } catch (IOException e) {
             throw new UncheckedIOException(e);

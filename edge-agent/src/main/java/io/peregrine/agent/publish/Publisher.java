@@ -71,6 +71,9 @@ public final class Publisher implements AutoCloseable {
     private final Thread sender;
     private final AgentMetrics metrics;
     private final LongAdder droppedQueueFull;
+    /** The published and sent counters of each topic, looked up once: they count every record. */
+    private final Map<String, LongAdder> published = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, LongAdder> sentByTopic = new java.util.concurrent.ConcurrentHashMap<>();
     private final LongAdder producerErrors;
     private volatile boolean running = true;
     private volatile boolean online = true;
@@ -123,8 +126,8 @@ public final class Publisher implements AutoCloseable {
         byte[] body = AvroBinary.encode(value);
         long fingerprint = AvroBinary.fingerprint(value.getSchema());
         SpooledRecord r = new SpooledRecord(topic.name(), key, body, fingerprint, timestampMs);
-        metrics.counter("peregrine_agent_published_total", "Records handed to the publisher", "topic", topic.name())
-                .increment();
+        published.computeIfAbsent(topic.name(), t -> metrics.counter("peregrine_agent_published_total",
+                "Records handed to the publisher", "topic", t)).increment();
         while (!queue.offer(r)) {
             // Full: drop the oldest, not the newest, so what is kept is current.
             if (queue.poll() != null) {
@@ -278,8 +281,7 @@ public final class Publisher implements AutoCloseable {
             if (e != null) {
                 failed.add(records.get(i));
             } else if (i < sent) {
-                metrics.counter("peregrine_agent_sent_total", "Records acknowledged by Kafka", "topic",
-                        records.get(i).topic()).increment();
+                sent(records.get(i).topic()).increment();
             }
         }
         if (!failed.isEmpty()) {
@@ -297,6 +299,11 @@ public final class Publisher implements AutoCloseable {
             lastErrorCause = null;
         }
         return failed;
+    }
+
+    private LongAdder sent(String topic) {
+        return sentByTopic.computeIfAbsent(topic, t -> metrics.counter("peregrine_agent_sent_total",
+                "Records acknowledged by Kafka", "topic", t));
     }
 
     private static Exception firstError(AtomicReferenceArray<Exception> errors) {

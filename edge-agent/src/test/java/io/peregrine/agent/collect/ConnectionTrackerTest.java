@@ -95,4 +95,69 @@ class ConnectionTrackerTest {
     assertThat(tracker.update(blind)).isEmpty();
     assertThat(tracker.openConnections()).isEqualTo(3);
   }
+
+  @Test
+  void shouldLeaveToTheSensorTheConnectionsItSawAndKeepThoseOpenedBeforeIt() {
+    FixtureTree tree = HostScannerTest.typicalHost(dir);
+    HostScanner scanner = HostScannerTest.scanner(tree, problems);
+    SensorCoverage coverage = new SensorCoverage(201);  // nginx's worker plays the agent, which eBPF ignores
+    ConnectionTracker tracker = new ConnectionTracker(stamp, "connections", coverage);
+    assertThat(tracker.update(scanner.scan(10_000))).filteredOn(e -> e.getKind() == ConnectionEventKind.OPEN)
+        .hasSize(3);
+    coverage.running(12_000);
+
+    // Established during an interval the sensor only partly covered: still procfs's.
+    tree.process(301).comm("python3").exe("/usr/bin/python3.11").ppid(300).pgrp(300)
+        .cgroup(HostScannerTest.SESSION_CGROUP).socket(4, 9301).write();
+    tree.tcp(List.of(
+        line("0.0.0.0", 80, "0.0.0.0", 0, TcpState.LISTEN, 9100),
+        line("10.0.0.5", 80, "10.0.0.9", 51000, TcpState.ESTABLISHED, 9101),
+        line("10.0.0.5", 44000, "10.0.0.7", 5432, TcpState.ESTABLISHED, 9200),
+        line("10.0.0.5", 44004, "10.0.0.7", 5432, TcpState.ESTABLISHED, 9301)));
+    assertThat(tracker.update(scanner.scan(15_000))).filteredOn(e -> e.getKind() == ConnectionEventKind.OPEN)
+        .extracting(ConnectionTrackerTest::describe)
+        .containsExactly("OPEN OUTBOUND process/python3.11 pid 301 10.0.0.5:44004 -> 10.0.0.7:5432");
+
+    // Established while the sensor ran throughout: the sensor's, but counted in STATS; the
+    // agent's own (pid 201 here) stays procfs's.
+    tree.process(302).comm("bash").exe("/usr/bin/bash").cgroup(HostScannerTest.SESSION_CGROUP).socket(5, 9302)
+        .write();
+    tree.process(201).comm("nginx").exe("/usr/sbin/nginx").ppid(200).pgrp(200).cgroup(HostScannerTest.NGINX_CGROUP)
+        .start(301).socket(6, 9100).socket(7, 9101).socket(8, 9303).write();
+    tree.tcp(List.of(
+        line("0.0.0.0", 80, "0.0.0.0", 0, TcpState.LISTEN, 9100),
+        line("10.0.0.5", 80, "10.0.0.9", 51000, TcpState.ESTABLISHED, 9101),
+        line("10.0.0.5", 44004, "10.0.0.7", 5432, TcpState.ESTABLISHED, 9301),
+        line("10.0.0.5", 44006, "10.0.0.7", 5432, TcpState.ESTABLISHED, 9302),
+        line("10.0.0.5", 80, "10.0.0.10", 51000, TcpState.ESTABLISHED, 9303)));
+    List<ConnectionEvent> events = tracker.update(scanner.scan(20_000));
+    assertThat(events).filteredOn(e -> e.getKind() != ConnectionEventKind.STATS)
+        .extracting(ConnectionTrackerTest::describe).containsExactlyInAnyOrder(
+            "CLOSE OUTBOUND process/python3.11 pid 300 10.0.0.5:44000 -> 10.0.0.7:5432",
+            "OPEN INBOUND systemd/nginx.service pid 201 10.0.0.5:80 -> 10.0.0.10:51000");
+    assertThat(events).filteredOn(e -> e.getKind() == ConnectionEventKind.STATS)
+        .extracting(ConnectionTrackerTest::describe).contains(
+            "STATS OUTBOUND process/bash pid 302 10.0.0.5:0 -> 10.0.0.7:5432 active 1 opened 1");
+
+    // The sensor's connection closes: no CLOSE from here either.
+    tree.tcp(List.of(
+        line("0.0.0.0", 80, "0.0.0.0", 0, TcpState.LISTEN, 9100),
+        line("10.0.0.5", 80, "10.0.0.9", 51000, TcpState.ESTABLISHED, 9101),
+        line("10.0.0.5", 44004, "10.0.0.7", 5432, TcpState.ESTABLISHED, 9301),
+        line("10.0.0.5", 80, "10.0.0.10", 51000, TcpState.ESTABLISHED, 9303)));
+    assertThat(tracker.update(scanner.scan(25_000))).filteredOn(e -> e.getKind() != ConnectionEventKind.STATS)
+        .isEmpty();
+
+    // The loader restarts: what happens meanwhile is procfs's again.
+    coverage.interrupted();
+    tree.tcp(List.of(
+        line("0.0.0.0", 80, "0.0.0.0", 0, TcpState.LISTEN, 9100),
+        line("10.0.0.5", 80, "10.0.0.9", 51000, TcpState.ESTABLISHED, 9101),
+        line("10.0.0.5", 44004, "10.0.0.7", 5432, TcpState.ESTABLISHED, 9301),
+        line("10.0.0.5", 44006, "10.0.0.7", 5432, TcpState.ESTABLISHED, 9302),
+        line("10.0.0.5", 80, "10.0.0.10", 51000, TcpState.ESTABLISHED, 9303)));
+    assertThat(tracker.update(scanner.scan(30_000))).filteredOn(e -> e.getKind() == ConnectionEventKind.OPEN)
+        .extracting(ConnectionTrackerTest::describe)
+        .containsExactly("OPEN OUTBOUND process/bash pid 302 10.0.0.5:44006 -> 10.0.0.7:5432");
+  }
 }

@@ -72,4 +72,27 @@ class ProcessTrackerTest {
     assertThat(tracker.update(blind)).isEmpty();
     assertThat(tracker.update(scanner.scan(20_000))).isEmpty();
   }
+
+  @Test
+  void shouldReportNothingForAnIntervalTheSensorCoveredThroughout() {
+    FixtureTree tree = HostScannerTest.typicalHost(dir);
+    HostScanner scanner = HostScannerTest.scanner(tree, problems);
+    SensorCoverage coverage = new SensorCoverage(-1);
+    ProcessTracker tracker = new ProcessTracker(stamp, "lifecycle", coverage);
+    tracker.update(scanner.scan(2_000_000_000_000L));
+    coverage.running(2_000_000_001_000L);
+
+    tree.remove(101);
+    assertThat(tracker.update(scanner.scan(2_000_000_005_000L))).extracting(ProcessTrackerTest::describe)
+        .containsExactly("EXIT 101 server unknown/" + HostScannerTest.CONTAINER_CGROUP.substring(1));
+
+    tree.remove(302);
+    tree.process(500).comm("curl").exe("/usr/bin/curl").start(8_000).cgroup(HostScannerTest.NGINX_CGROUP).write();
+    assertThat(tracker.update(scanner.scan(2_000_000_010_000L))).isEmpty();
+
+    coverage.interrupted();
+    tree.remove(500);
+    assertThat(tracker.update(scanner.scan(2_000_000_015_000L))).extracting(ProcessTrackerTest::describe)
+        .containsExactly("EXIT 500 curl systemd/nginx.service");
+  }
 }

@@ -14,16 +14,16 @@ import java.nio.file.Path;
  * in CI ({@code CI=true}) it fails it, because there the toolchain is installed and the tests run
  * as root, so a skip would hide a broken sensor.
  */
-final class EbpfTestSupport {
+public final class EbpfTestSupport {
 
   private EbpfTestSupport() {}
 
-  static boolean inCi() {
+  public static boolean inCi() {
     return "true".equals(System.getenv("CI"));
   }
 
   /** Skips (developer machine) or fails (CI) with {@code why} unless {@code ok}. */
-  static void require(boolean ok, String why) {
+  public static void require(boolean ok, String why) {
     if (ok) {
       return;
     }
@@ -39,7 +39,7 @@ final class EbpfTestSupport {
    * The loader the build put on the test classpath (target/classes/native for surefire, inside the
    * module's jar for failsafe), copied to an executable temporary file; null when not built.
    */
-  static synchronized Path builtLoader() {
+  public static synchronized Path builtLoader() {
     if (extracted != null) {
       return extracted;
     }
@@ -58,7 +58,7 @@ final class EbpfTestSupport {
     }
   }
 
-  static Path requireLoader() {
+  public static Path requireLoader() {
     Path loader = builtLoader();
     require(loader != null,
         "peregrine-loader not built (run src/main/native/build.sh target/classes/native; needs clang, "
@@ -67,12 +67,12 @@ final class EbpfTestSupport {
   }
 
   /** Root (or the capabilities root has) and a kernel with BTF. */
-  static void requireEbpfHost() {
+  public static void requireEbpfHost() {
     require(isRoot(), "the eBPF sensor needs root (CAP_BPF, CAP_PERFMON)");
     require(Files.isReadable(Path.of("/sys/kernel/btf/vmlinux")), "the kernel has no BTF (/sys/kernel/btf/vmlinux)");
   }
 
-  static boolean isRoot() {
+  public static boolean isRoot() {
     try {
       for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
         if (line.startsWith("Uid:")) {

@@ -1,0 +1,339 @@
+package io.peregrine.agent.collect;
+
+import io.peregrine.agent.ebpf.ConnectionRecord;
+import io.peregrine.agent.ebpf.L7Record;
+import io.peregrine.agent.ebpf.ProcessRecord;
+import io.peregrine.agent.l7.Decoders;
+import io.peregrine.agent.l7.Exchange;
+import io.peregrine.agent.l7.ProtocolDecoder;
+import io.peregrine.agent.procfs.IpAddress;
+import io.peregrine.agent.procfs.TcpState;
+import io.peregrine.schema.Collector;
+import io.peregrine.schema.ConnectionDirection;
+import io.peregrine.schema.ConnectionEvent;
+import io.peregrine.schema.ConnectionEventKind;
+import io.peregrine.schema.L7Event;
+import io.peregrine.schema.ProcessEvent;
+import io.peregrine.schema.ProcessEventKind;
+import io.peregrine.schema.Protocol;
+import io.peregrine.schema.Side;
+import java.net.InetAddress;
+import java.nio.ByteBuffer;
+import java.time.Instant;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Supplier;
+
+/**
+ * The eBPF sensor's records as the agent's raw events: {@link L7Record} to {@link L7Event},
+ * {@link ConnectionRecord} to {@link ConnectionEvent}, {@link ProcessRecord} to
+ * {@link ProcessEvent}, each stamped like the procfs collectors' ({@link RecordStamp}) and naming
+ * the observing process's application instance ({@link ProcessIdentities}).
+ *
+ * <p>The protocol of an exchange is the one remembered for its connection, else HTTP when the
+ * kernel recognised HTTP/1.x, else the first decoder of {@link Decoders} that recognises the
+ * request bytes; once known it is remembered for the connection until its CLOSE, so that later
+ * requests of a connection (whose bytes alone may be ambiguous) keep its protocol. The decoder of
+ * the protocol then reads the exchange; when there is none, or it cannot read the bytes, the
+ * kernel's HTTP method and status stand in for HTTP, and for other protocols the event carries
+ * the protocol with method and resource unknown and status {@code unknown}. Exchanges of no
+ * recognised protocol are not L7 events (they stay connection-level, {@code TCP}) and are counted.
+ * A request without a response is status {@code timeout}, error true, whatever the decoder said.
+ *
+ * <p>Not thread-safe: the sensor's thread owns it.
+ */
+public final class SensorEvents {
+
+  /** Connections whose protocol is remembered at once (the kernel's default connection table). */
+  public static final int MAX_CONNECTIONS = 65_536;
+
+  static final String TIMEOUT = "timeout";
+  static final String UNKNOWN_STATUS = "unknown";
+  private static final byte[] EMPTY = new byte[0];
+
+  private record Tuple(IpAddress local, int localPort, IpAddress remote, int remotePort) {
+  }
+
+  private final RecordStamp stamp;
+  private final String l7Topic;
+  private final String connectionsTopic;
+  private final String lifecycleTopic;
+  private final Decoders decoders;
+  private final ProcessIdentities identities;
+  private final Supplier<HostScan> latestScan;
+  private final Map<Long, Protocol> protocols;
+  private final Map<Protocol, LongAdder> decodeFailures = new EnumMap<>(Protocol.class);
+  private final LongAdder unrecognised = new LongAdder();
+  private final LongAdder unowned = new LongAdder();
+  private Map<Tuple, Integer> ownersByTuple = Map.of();
+  /** Text of the addresses seen lately: a host talks to few, and events name two each. */
+  private final Map<IpAddress, String> addressTexts = new LinkedHashMap<>(256, 0.75f, true) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<IpAddress, String> eldest) {
+      return size() > 4_096;
+    }
+  };
+  private long ownersScan = -1;
+
+  /**
+   * @param latestScan the latest procfs scan (or null), to find the owner of a retransmitting
+   *     socket the sensor does not track
+   */
+  public SensorEvents(RecordStamp stamp, String l7Topic, String connectionsTopic, String lifecycleTopic,
+      Decoders decoders, ProcessIdentities identities, Supplier<HostScan> latestScan, int maxConnections) {
+    this.stamp = stamp;
+    this.l7Topic = l7Topic;
+    this.connectionsTopic = connectionsTopic;
+    this.lifecycleTopic = lifecycleTopic;
+    this.decoders = decoders;
+    this.identities = identities;
+    this.latestScan = latestScan;
+    this.protocols = new LinkedHashMap<>(1024, 0.75f, false) {
+      @Override
+      protected boolean removeEldestEntry(Map.Entry<Long, Protocol> eldest) {
+        return size() > maxConnections;
+      }
+    };
+    for (Protocol p : Protocol.values()) {
+      decodeFailures.put(p, new LongAdder());
+    }
+  }
+
+  /** Exchanges whose decoder could not read them, by protocol (the event went out all the same). */
+  public long decodeFailures(Protocol protocol) {
+    return decodeFailures.get(protocol).sum();
+  }
+
+  /** Exchanges of connections whose protocol no decoder recognised (no event). */
+  public long unrecognised() {
+    return unrecognised.sum();
+  }
+
+  /** Connection records whose owning process could not be found (no event). */
+  public long unowned() {
+    return unowned.sum();
+  }
+
+  /** Connections whose protocol is remembered now. */
+  public int rememberedConnections() {
+    return protocols.size();
+  }
+
+  // ------------------------------------------------------------------------------------------ L7
+
+  /** The event of an exchange, or null when its protocol is not recognised. */
+  public L7Event l7(L7Record r) {
+    long connection = r.connectionId();
+    Protocol protocol = connection != 0 ? protocols.get(connection) : null;
+    ProtocolDecoder decoder = null;
+    if (protocol == null) {
+      if (r.protocol() == L7Record.Protocol.HTTP) {
+        protocol = Protocol.HTTP;
+      } else {
+        decoder = recognize(r.request(), r.serverPort());
+        protocol = decoder == null ? null : decoder.protocol();
+      }
+      if (protocol == null) {
+        unrecognised.increment();
+        return null;
+      }
+      if (connection != 0) {
+        protocols.put(connection, protocol);
+      }
+    }
+    if (decoder == null) {
+      decoder = decoders.forProtocol(protocol);
+    }
+    Exchange x = null;
+    if (decoder != null) {
+      x = decode(decoder, r);
+      if (x == null) {
+        decodeFailures.get(protocol).increment();
+      }
+    }
+    if (protocol == Protocol.HTTP && r.protocol() == L7Record.Protocol.HTTP) {
+      x = withKernelHttp(x, r);
+    }
+    String method = x == null ? null : x.method();
+    String status;
+    Integer statusCode;
+    boolean error;
+    if (r.noResponse()) {
+      status = TIMEOUT;
+      statusCode = null;
+      error = true;
+    } else if (x != null && x.status() != null) {
+      status = x.status();
+      statusCode = x.statusCode();
+      error = x.error();
+    } else {
+      status = UNKNOWN_STATUS;
+      statusCode = null;
+      error = false;
+    }
+    ProcessIdentities.Known who = identities.of(r.pid(), null);
+    return new L7Event(stamp.node(), stamp.agentRunId(), stamp.nextSeq(l7Topic), millis(r.start()),
+        r.side() == L7Record.Side.CLIENT ? Side.CLIENT : Side.SERVER, protocol, who.instance(), r.pid(),
+        method, x == null ? null : x.resource(), x == null ? null : x.serverName(),
+        status, statusCode, error, Math.max(0, r.latencyNanos()),
+        Math.max(0, r.requestBytes()), Math.max(0, r.responseBytes()),
+        text(r.clientAddress()), r.clientPort(), text(r.serverAddress()), r.serverPort(),
+        null /* actual_server_ip */, null /* actual_server_port */, r.tls(),
+        x == null ? null : x.traceparent(), x == null ? null : x.dns(), x == null ? null : x.kafka());
+  }
+
+  private ProtocolDecoder recognize(byte[] request, int serverPort) {
+    try {
+      return decoders.recognize(request, serverPort);
+    } catch (RuntimeException e) {
+      return null;  // a decoder broke its contract: the bytes are as good as unrecognised
+    }
+  }
+
+  private static Exchange decode(ProtocolDecoder decoder, L7Record r) {
+    try {
+      return decoder.decode(r.request(), r.noResponse() ? EMPTY : r.response());
+    } catch (RuntimeException e) {
+      return null;  // a decoder broke its contract: counted as a failure like unreadable bytes
+    }
+  }
+
+  /** The kernel's HTTP method and status where the decoder gave none (or there is no decoder). */
+  private static Exchange withKernelHttp(Exchange x, L7Record r) {
+    int s = r.status();
+    boolean hasStatus = s >= 100 && s <= 999;
+    if (x == null) {
+      return new Exchange(Protocol.HTTP, r.method(), null, null, hasStatus ? Integer.toString(s) : null,
+          hasStatus ? s : null, hasStatus && s >= 500, null, null, null);
+    }
+    if (x.status() == null && hasStatus || x.method() == null && r.method() != null) {
+      boolean useKernelStatus = x.status() == null && hasStatus;
+      return new Exchange(x.protocol(), x.method() != null ? x.method() : r.method(), x.resource(), x.serverName(),
+          useKernelStatus ? Integer.toString(s) : x.status(), useKernelStatus ? Integer.valueOf(s) : x.statusCode(),
+          useKernelStatus ? s >= 500 : x.error(), x.traceparent(), x.dns(), x.kafka());
+    }
+    return x;
+  }
+
+  // --------------------------------------------------------------------------------- connections
+
+  /** The event of a connection record, or null when its owner cannot be found. */
+  public ConnectionEvent connection(ConnectionRecord r) {
+    if (r.kind() == ConnectionRecord.Kind.CLOSE && r.connectionId() != 0) {
+      protocols.remove(r.connectionId());
+    }
+    IpAddress local = ip(r.localAddress());
+    IpAddress remote = ip(r.remoteAddress());
+    int pid = r.pid();
+    if (pid <= 0) {
+      pid = ownerOf(new Tuple(local, r.localPort(), remote, r.remotePort()));
+      if (pid <= 0) {
+        unowned.increment();
+        return null;
+      }
+    }
+    ConnectionEventKind kind = switch (r.kind()) {
+      case OPEN -> ConnectionEventKind.OPEN;
+      case CLOSE -> ConnectionEventKind.CLOSE;
+      case FAILED_CONNECT -> ConnectionEventKind.FAILED_CONNECT;
+      case RETRANSMIT -> ConnectionEventKind.RETRANSMIT;
+    };
+    ConnectionDirection direction = switch (r.direction()) {
+      case OUTBOUND -> ConnectionDirection.OUTBOUND;
+      case INBOUND -> ConnectionDirection.INBOUND;
+      case UNKNOWN -> r.kind() == ConnectionRecord.Kind.FAILED_CONNECT
+          ? ConnectionDirection.OUTBOUND : ConnectionDirection.UNKNOWN;
+    };
+    boolean close = kind == ConnectionEventKind.CLOSE;
+    long retransmits = switch (kind) {
+      case RETRANSMIT -> 1;  // one event per retransmitted segment
+      case CLOSE -> Math.max(0, r.retransmits());
+      default -> 0;
+    };
+    Long connectNanos = r.connectDuration().map(d -> Math.max(0, d.toNanos())).orElse(null);
+    ProcessIdentities.Known who = identities.of(pid, null);
+    return new ConnectionEvent(stamp.node(), stamp.agentRunId(), stamp.nextSeq(connectionsTopic),
+        millis(r.timestamp()), kind, Collector.EBPF, direction, who.instance(), pid,
+        r.fd() >= 0 ? r.fd() : null, AvroMapping.family(remote),
+        text(local), r.localPort(), text(remote), r.remotePort(),
+        null /* actual_remote_ip */, null /* actual_remote_port */,
+        close ? Math.max(0, r.bytesSent()) : 0L, close ? Math.max(0, r.bytesReceived()) : 0L, retransmits,
+        r.srttMicros() > 0 ? r.srttMicros() : null, connectNanos, r.failureReason().orElse(null),
+        null /* connections_opened */, null /* active_connections */);
+  }
+
+  /** The owner of an established socket in the latest scan, or -1; the index is rebuilt per scan. */
+  private int ownerOf(Tuple t) {
+    HostScan scan = latestScan.get();
+    if (scan == null) {
+      return -1;
+    }
+    if (scan.number() != ownersScan) {
+      Map<Tuple, Integer> index = new HashMap<>(scan.sockets().size() * 2);
+      for (SocketSnapshot s : scan.sockets()) {
+        if (s.owned() && s.socket().state() == TcpState.ESTABLISHED) {
+          index.put(new Tuple(s.socket().localAddress(), s.socket().localPort(), s.socket().remoteAddress(),
+              s.socket().remotePort()), s.ownerPid());
+        }
+      }
+      ownersByTuple = index;
+      ownersScan = scan.number();
+    }
+    return ownersByTuple.getOrDefault(t, -1);
+  }
+
+  // ----------------------------------------------------------------------------------- processes
+
+  /** The event of a process record. */
+  public ProcessEvent process(ProcessRecord r) {
+    ProcessIdentities.Known who = switch (r.kind()) {
+      case EXEC -> identities.exec(r.pid(), r.comm());
+      case EXIT -> identities.exit(r.pid(), r.comm());
+      case OOM_KILL -> identities.of(r.pid(), r.comm());
+    };
+    ProcessEventKind kind = switch (r.kind()) {
+      case EXEC -> ProcessEventKind.EXEC;
+      case EXIT -> ProcessEventKind.EXIT;
+      case OOM_KILL -> ProcessEventKind.OOM_KILL;
+    };
+    String exe = who.exe();
+    if (exe == null && r.kind() == ProcessRecord.Kind.EXEC && r.filename() != null && r.filename().startsWith("/")) {
+      exe = r.filename();  // gone before it could be read: the path it was executed by
+    }
+    return new ProcessEvent(stamp.node(), stamp.agentRunId(), stamp.nextSeq(lifecycleTopic), millis(r.timestamp()),
+        kind, Collector.EBPF, r.pid(), r.ppid() > 0 ? r.ppid() : null,
+        r.startedAt() == null ? null : millis(r.startedAt()), r.comm() == null ? "" : r.comm(),
+        exe, who.cmdline(), who.cmdlineTruncated(), who.cgroupPath(), who.instance(),
+        r.exitCode().isPresent() ? r.exitCode().getAsInt() : null,
+        r.signal().isPresent() ? r.signal().getAsInt() : null);
+  }
+
+  // -------------------------------------------------------------------------------------- common
+
+  private static Instant millis(Instant t) {
+    return Instant.ofEpochMilli(t.toEpochMilli());
+  }
+
+  private String text(InetAddress a) {
+    return text(ip(a));
+  }
+
+  private String text(IpAddress a) {
+    String t = addressTexts.get(a);
+    if (t == null) {
+      t = a.toString();
+      addressTexts.put(a, t);
+    }
+    return t;
+  }
+
+  /** The canonical value the procfs side uses, so addresses compare equal across sources. */
+  static IpAddress ip(InetAddress a) {
+    byte[] b = a.getAddress();
+    ByteBuffer buf = ByteBuffer.wrap(b);
+    return b.length == 4 ? IpAddress.ipv4(buf.getInt()) : IpAddress.ipv6(buf.getLong(), buf.getLong());
+  }
+}

@@ -1,0 +1,415 @@
+package io.peregrine.agent.collect;
+
+import static java.nio.charset.StandardCharsets.US_ASCII;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
+
+import io.peregrine.agent.cgroup.AppIdentifier;
+import io.peregrine.agent.cgroup.CgroupReader;
+import io.peregrine.agent.cgroup.ContainerMetadata;
+import io.peregrine.agent.ebpf.ConnectionRecord;
+import io.peregrine.agent.ebpf.L7Record;
+import io.peregrine.agent.ebpf.ProcessRecord;
+import io.peregrine.agent.ebpf.RecordLayout;
+import io.peregrine.agent.l7.Decoders;
+import io.peregrine.agent.l7.Exchange;
+import io.peregrine.agent.l7.ProtocolDecoder;
+import io.peregrine.agent.procfs.ParseProblems;
+import io.peregrine.agent.procfs.ProcFs;
+import io.peregrine.schema.AppKind;
+import io.peregrine.schema.Collector;
+import io.peregrine.schema.ConnectionDirection;
+import io.peregrine.schema.ConnectionEvent;
+import io.peregrine.schema.ConnectionEventKind;
+import io.peregrine.schema.IpFamily;
+import io.peregrine.schema.L7Event;
+import io.peregrine.schema.ProcessEvent;
+import io.peregrine.schema.ProcessEventKind;
+import io.peregrine.schema.Protocol;
+import io.peregrine.schema.Side;
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SensorEventsTest {
+
+  static final Instant T0 = Instant.parse("2026-11-24T22:00:00.123456789Z");
+  static final InetAddress LOOPBACK = address("127.0.0.1");
+  static final InetAddress V6 = address("2001:db8:0:0:0:0:0:1");
+  static final InetAddress MAPPED = address("::ffff:10.1.2.3");
+  static final byte[] GET = "GET /users/42 HTTP/1.1\r\nHost: a\r\n\r\n".getBytes(US_ASCII);
+  static final byte[] OK = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n".getBytes(US_ASCII);
+
+  /** A stand-in decoder for a made-up line protocol: "CMD key" answered by "+OK" or "-ERR". */
+  static final class LineDecoder implements ProtocolDecoder {
+    @Override
+    public Protocol protocol() {
+      return Protocol.REDIS;
+    }
+
+    @Override
+    public boolean recognizes(byte[] request, int serverPort) {
+      return request.length >= 4 && request[0] == 'C' && request[1] == 'M' && request[2] == 'D';
+    }
+
+    @Override
+    public Exchange decode(byte[] request, byte[] response) {
+      if (request.length < 3 || request[0] == '!') {
+        return null;
+      }
+      if (request[0] == '#') {
+        throw new IllegalStateException("a broken decoder");
+      }
+      if (response.length == 0) {
+        return Exchange.requestOnly(Protocol.REDIS, "CMD", "CMD");
+      }
+      boolean error = response[0] == '-';
+      return new Exchange(Protocol.REDIS, "CMD", "CMD", null, error ? "error" : "ok", null, error, null, null, null);
+    }
+  }
+
+  @TempDir
+  Path noProc;
+
+  final RecordStamp stamp = RecordStamp.counting(ListenTrackerTest.NODE, "run-1", 5_000);
+
+  SensorEvents events(Decoders decoders, Path procRoot, HostScan scan) {
+    ProcessIdentities ids = new ProcessIdentities(() -> scan,
+        new ProcFs(procRoot, Path.of("/"), 100, ParseProblems.ignoring()),
+        new CgroupReader(procRoot, Path.of("/sys"), 100, ParseProblems.ignoring()),
+        new AppIdentifier(ContainerMetadata.NONE), ParseProblems.ignoring(), 100);
+    return new SensorEvents(stamp, "l7", "conn", "life", decoders, ids, () -> scan, 4);
+  }
+
+  SensorEvents events() {
+    return events(new Decoders(List.of(new LineDecoder())), noProc, null);
+  }
+
+  static L7Record l7(long connection, L7Record.Protocol protocol, L7Record.Side side, String method, int status,
+      int flags, byte[] request, byte[] response) {
+    return new L7Record(T0, 1_000, connection, 4242, 7, protocol, side, method, status, flags,
+        LOOPBACK, 40000, LOOPBACK, 8080, 1_500_000, request.length, response.length, request, response);
+  }
+
+  @Test
+  void shouldMapKernelHttpWhenNoHttpDecoderIsRegistered() {
+    SensorEvents events = events();
+    L7Event e = events.l7(l7(1, L7Record.Protocol.HTTP, L7Record.Side.CLIENT, "GET", 200, 0, GET, OK));
+    assertThat(e.getProtocol()).isEqualTo(Protocol.HTTP);
+    assertThat(e.getMethod()).isEqualTo("GET");
+    assertThat(e.getResource()).isNull();
+    assertThat(e.getStatus()).isEqualTo("200");
+    assertThat(e.getStatusCode()).isEqualTo(200);
+    assertThat(e.getError()).isFalse();
+    assertThat(e.getSide()).isEqualTo(Side.CLIENT);
+    assertThat(e.getClientIp()).isEqualTo("127.0.0.1");
+    assertThat(e.getClientPort()).isEqualTo(40000);
+    assertThat(e.getServerIp()).isEqualTo("127.0.0.1");
+    assertThat(e.getServerPort()).isEqualTo(8080);
+    assertThat(e.getLatencyNs()).isEqualTo(1_500_000);
+    assertThat(e.getRequestBytes()).isEqualTo(GET.length);
+    assertThat(e.getResponseBytes()).isEqualTo(OK.length);
+    assertThat(e.getTimestamp()).isEqualTo(Instant.ofEpochMilli(T0.toEpochMilli()));
+    assertThat(e.getPid()).isEqualTo(4242);
+    assertThat(e.getNode()).isEqualTo(ListenTrackerTest.NODE);
+    assertThat(e.getAgentRunId()).isEqualTo("run-1");
+    assertThat(e.getSeq()).isZero();
+    assertThat(e.getTls()).isFalse();
+    // Gone before anyone looked (no /proc here): a plain process named by its pid.
+    assertThat(e.getInstance().getApp().getKind()).isEqualTo(AppKind.PROCESS);
+    assertThat(e.getInstance().getInstanceId()).isEqualTo("pid:4242");
+
+    L7Event server = events.l7(l7(2, L7Record.Protocol.HTTP, L7Record.Side.SERVER, "GET", 503, 0, GET, OK));
+    assertThat(server.getSide()).isEqualTo(Side.SERVER);
+    assertThat(server.getStatus()).isEqualTo("503");
+    assertThat(server.getError()).isTrue();
+    assertThat(server.getClientPort()).isEqualTo(8080);  // the peer of a server is the client
+    assertThat(server.getServerPort()).isEqualTo(40000);
+    assertThat(server.getSeq()).isEqualTo(1);
+  }
+
+  @Test
+  void shouldReportTimeoutAsErrorWhenNoResponseCame() {
+    L7Event e = events().l7(l7(1, L7Record.Protocol.HTTP, L7Record.Side.CLIENT, "POST", 0,
+        RecordLayout.L7_F_NO_RESPONSE, GET, new byte[0]));
+    assertThat(e.getStatus()).isEqualTo("timeout");
+    assertThat(e.getStatusCode()).isNull();
+    assertThat(e.getError()).isTrue();
+    assertThat(e.getMethod()).isEqualTo("POST");
+
+    L7Event decoded = events().l7(l7(1, L7Record.Protocol.UNKNOWN, L7Record.Side.CLIENT, null, 0,
+        RecordLayout.L7_F_NO_RESPONSE, "CMD a".getBytes(US_ASCII), "+OK".getBytes(US_ASCII)));
+    assertThat(decoded.getProtocol()).isEqualTo(Protocol.REDIS);
+    assertThat(decoded.getStatus()).isEqualTo("timeout");
+    assertThat(decoded.getError()).isTrue();
+    assertThat(decoded.getMethod()).isEqualTo("CMD");
+  }
+
+  @Test
+  void shouldRememberTheProtocolOfAConnectionUntilItCloses() {
+    SensorEvents events = events();
+    byte[] cmd = "CMD key".getBytes(US_ASCII);
+    byte[] ambiguous = "xyz".getBytes(US_ASCII);
+    assertThat(events.l7(l7(9, L7Record.Protocol.UNKNOWN, L7Record.Side.CLIENT, null, 0, 0, ambiguous,
+        "+OK".getBytes(US_ASCII)))).isNull();
+    assertThat(events.unrecognised()).isEqualTo(1);
+
+    L7Event first = events.l7(l7(9, L7Record.Protocol.UNKNOWN, L7Record.Side.CLIENT, null, 0, 0, cmd,
+        "-ERR no".getBytes(US_ASCII)));
+    assertThat(first.getProtocol()).isEqualTo(Protocol.REDIS);
+    assertThat(first.getStatus()).isEqualTo("error");
+    assertThat(first.getError()).isTrue();
+    L7Event next = events.l7(l7(9, L7Record.Protocol.UNKNOWN, L7Record.Side.CLIENT, null, 0, 0, ambiguous,
+        "+OK".getBytes(US_ASCII)));
+    assertThat(next.getProtocol()).isEqualTo(Protocol.REDIS);
+    assertThat(next.getStatus()).isEqualTo("ok");
+    assertThat(events.rememberedConnections()).isEqualTo(1);
+
+    events.connection(connection(ConnectionRecord.Kind.CLOSE, 9, 4242));
+    assertThat(events.rememberedConnections()).isZero();
+    assertThat(events.l7(l7(9, L7Record.Protocol.UNKNOWN, L7Record.Side.CLIENT, null, 0, 0, ambiguous,
+        "+OK".getBytes(US_ASCII)))).isNull();
+    assertThat(events.unrecognised()).isEqualTo(2);
+  }
+
+  @Test
+  void shouldForgetTheOldestConnectionsBeyondTheBound() {
+    SensorEvents events = events();
+    for (long c = 1; c <= 10; c++) {
+      events.l7(l7(c, L7Record.Protocol.UNKNOWN, L7Record.Side.CLIENT, null, 0, 0, "CMD k".getBytes(US_ASCII),
+          "+OK".getBytes(US_ASCII)));
+    }
+    assertThat(events.rememberedConnections()).isEqualTo(4);
+  }
+
+  @Test
+  void shouldCountDecodeFailuresAndStillReportTheExchange() {
+    SensorEvents events = events();
+    events.l7(l7(3, L7Record.Protocol.UNKNOWN, L7Record.Side.CLIENT, null, 0, 0, "CMD x".getBytes(US_ASCII),
+        "+OK".getBytes(US_ASCII)));
+    L7Event unreadable = events.l7(l7(3, L7Record.Protocol.UNKNOWN, L7Record.Side.CLIENT, null, 0, 0,
+        "!!!!".getBytes(US_ASCII), "+OK".getBytes(US_ASCII)));
+    assertThat(unreadable.getProtocol()).isEqualTo(Protocol.REDIS);
+    assertThat(unreadable.getStatus()).isEqualTo("unknown");
+    assertThat(unreadable.getMethod()).isNull();
+    assertThat(unreadable.getError()).isFalse();
+    L7Event thrown = events.l7(l7(3, L7Record.Protocol.UNKNOWN, L7Record.Side.CLIENT, null, 0, 0,
+        "####".getBytes(US_ASCII), "+OK".getBytes(US_ASCII)));
+    assertThat(thrown.getStatus()).isEqualTo("unknown");
+    assertThat(events.decodeFailures(Protocol.REDIS)).isEqualTo(2);
+    assertThat(events.decodeFailures(Protocol.HTTP)).isZero();
+  }
+
+  @Test
+  void shouldFallBackToTheKernelsHttpFieldsWhenTheHttpDecoderCannotRead() {
+    ProtocolDecoder failingHttp = new ProtocolDecoder() {
+      @Override
+      public Protocol protocol() {
+        return Protocol.HTTP;
+      }
+
+      @Override
+      public boolean recognizes(byte[] request, int serverPort) {
+        return false;
+      }
+
+      @Override
+      public Exchange decode(byte[] request, byte[] response) {
+        return request.length > 10 ? null : Exchange.requestOnly(Protocol.HTTP, null, "/short");
+      }
+    };
+    SensorEvents events = events(new Decoders(List.of(failingHttp)), noProc, null);
+    L7Event e = events.l7(l7(1, L7Record.Protocol.HTTP, L7Record.Side.CLIENT, "DELETE", 404, 0, GET, OK));
+    assertThat(e.getMethod()).isEqualTo("DELETE");
+    assertThat(e.getStatus()).isEqualTo("404");
+    assertThat(e.getError()).isFalse();  // 4xx is an answer
+    assertThat(events.decodeFailures(Protocol.HTTP)).isEqualTo(1);
+    // The decoder read the request but not the status: the kernel's status completes it.
+    L7Event partial = events.l7(l7(1, L7Record.Protocol.HTTP, L7Record.Side.CLIENT, "GET", 502, 0,
+        "GET /".getBytes(US_ASCII), OK));
+    assertThat(partial.getResource()).isEqualTo("/short");
+    assertThat(partial.getMethod()).isEqualTo("GET");
+    assertThat(partial.getStatus()).isEqualTo("502");
+    assertThat(partial.getStatusCode()).isEqualTo(502);
+    assertThat(partial.getError()).isTrue();
+  }
+
+  @Test
+  void shouldKeepBoundaryAndGarbageValuesWithinTheSchema() {
+    SensorEvents events = events();
+    // Status outside HTTP's range, negative counters, empty payloads, an IPv6 and a mapped address.
+    L7Record odd = new L7Record(Instant.EPOCH, 0, 0, 0, -1, L7Record.Protocol.HTTP, L7Record.Side.SERVER, null,
+        65535, 0xff & ~RecordLayout.L7_F_NO_RESPONSE, V6, 65535, MAPPED, 0, -5, -1, Long.MIN_VALUE, new byte[0],
+        new byte[0]);
+    L7Event e = events.l7(odd);
+    assertThat(e.getStatus()).isEqualTo("unknown");
+    assertThat(e.getStatusCode()).isNull();
+    assertThat(e.getMethod()).isNull();
+    assertThat(e.getLatencyNs()).isZero();
+    assertThat(e.getRequestBytes()).isZero();
+    assertThat(e.getResponseBytes()).isZero();
+    assertThat(e.getServerIp()).isEqualTo("2001:db8::1");
+    assertThat(e.getServerPort()).isEqualTo(65535);
+    assertThat(e.getClientIp()).isEqualTo("10.1.2.3");
+    assertThat(e.getClientPort()).isZero();
+    assertThat(events.rememberedConnections()).isZero();  // connection id 0 is no connection
+  }
+
+  @Test
+  void shouldNeverThrowOnRandomPayloads() {
+    SensorEvents events = events();
+    Random random = new Random(42);
+    for (int i = 0; i < 20_000; i++) {
+      byte[] req = new byte[random.nextInt(40)];
+      byte[] resp = new byte[random.nextInt(40)];
+      random.nextBytes(req);
+      random.nextBytes(resp);
+      if (random.nextBoolean() && req.length > 3) {
+        req[0] = 'C';
+        req[1] = 'M';
+        req[2] = 'D';
+      }
+      L7Record r = l7(random.nextInt(8), random.nextBoolean() ? L7Record.Protocol.HTTP : L7Record.Protocol.UNKNOWN,
+          random.nextBoolean() ? L7Record.Side.CLIENT : L7Record.Side.SERVER, null, random.nextInt(1 << 16),
+          random.nextInt(16), req, resp);
+      assertThatCode(() -> events.l7(r)).doesNotThrowAnyException();
+    }
+  }
+
+  static ConnectionRecord connection(ConnectionRecord.Kind kind, long id, int pid) {
+    return new ConnectionRecord(kind, T0, 0, id, pid, 5, ConnectionRecord.Direction.OUTBOUND, 1, LOOPBACK, 40000,
+        LOOPBACK, 8080, 100, 200, 0, 0, 0, 0);
+  }
+
+  @Test
+  void shouldMapConnectionRecords() {
+    SensorEvents events = events();
+    ConnectionEvent open = events.connection(new ConnectionRecord(ConnectionRecord.Kind.OPEN, T0, 0, 5, 4242, 9,
+        ConnectionRecord.Direction.OUTBOUND, 1, LOOPBACK, 40000, LOOPBACK, 8080, 0, 0, 123_456, 0, 87, 0));
+    assertThat(open.getKind()).isEqualTo(ConnectionEventKind.OPEN);
+    assertThat(open.getSource()).isEqualTo(Collector.EBPF);
+    assertThat(open.getDirection()).isEqualTo(ConnectionDirection.OUTBOUND);
+    assertThat(open.getFd()).isEqualTo(9);
+    assertThat(open.getFamily()).isEqualTo(IpFamily.IPV4);
+    assertThat(open.getLocalIp()).isEqualTo("127.0.0.1");
+    assertThat(open.getLocalPort()).isEqualTo(40000);
+    assertThat(open.getRemotePort()).isEqualTo(8080);
+    assertThat(open.getConnectDurationNs()).isEqualTo(123_456);
+    assertThat(open.getRttUs()).isEqualTo(87);
+    assertThat(open.getBytesSent()).isZero();
+    assertThat(open.getFailureReason()).isNull();
+    assertThat(open.getActiveConnections()).isNull();
+    assertThat(open.getSeq()).isZero();
+
+    ConnectionEvent accepted = events.connection(new ConnectionRecord(ConnectionRecord.Kind.OPEN, T0, 0, 6, 4242, 10,
+        ConnectionRecord.Direction.INBOUND, 1, V6, 8080, V6, 50000, 0, 0, 999, 0, 0, 0));
+    assertThat(accepted.getDirection()).isEqualTo(ConnectionDirection.INBOUND);
+    assertThat(accepted.getConnectDurationNs()).isNull();  // only for outbound
+    assertThat(accepted.getRttUs()).isNull();  // 0 is unknown
+    assertThat(accepted.getFamily()).isEqualTo(IpFamily.IPV6);
+
+    ConnectionEvent close = events.connection(new ConnectionRecord(ConnectionRecord.Kind.CLOSE, T0, 0, 5, 4242, 9,
+        ConnectionRecord.Direction.OUTBOUND, 7, LOOPBACK, 40000, LOOPBACK, 8080, 1_000, 2_000, 0, 3, 90, 0));
+    assertThat(close.getBytesSent()).isEqualTo(1_000);
+    assertThat(close.getBytesReceived()).isEqualTo(2_000);
+    assertThat(close.getRetransmits()).isEqualTo(3);
+    assertThat(close.getConnectDurationNs()).isNull();
+
+    ConnectionEvent failed = events.connection(new ConnectionRecord(ConnectionRecord.Kind.FAILED_CONNECT, T0, 0, 0,
+        4242, -1, ConnectionRecord.Direction.UNKNOWN, 7, LOOPBACK, 0, LOOPBACK, 1, 0, 0, 5_000, 0, 0, 111));
+    assertThat(failed.getKind()).isEqualTo(ConnectionEventKind.FAILED_CONNECT);
+    assertThat(failed.getDirection()).isEqualTo(ConnectionDirection.OUTBOUND);
+    assertThat(failed.getFailureReason()).isEqualTo("ECONNREFUSED");
+    assertThat(failed.getFd()).isNull();
+    assertThat(failed.getConnectDurationNs()).isEqualTo(5_000);
+
+    ConnectionEvent retransmit = events.connection(new ConnectionRecord(ConnectionRecord.Kind.RETRANSMIT, T0, 0, 5,
+        4242, 9, ConnectionRecord.Direction.OUTBOUND, 1, LOOPBACK, 40000, LOOPBACK, 8080, 0, 0, 0, 17, 0, 0));
+    assertThat(retransmit.getRetransmits()).isEqualTo(1);
+    assertThat(List.of(open, accepted, close, failed, retransmit)).extracting(ConnectionEvent::getSeq)
+        .containsExactly(0L, 1L, 2L, 3L, 4L);
+  }
+
+  @Test
+  void shouldFindTheOwnerOfAnUntrackedRetransmitInTheLatestScanOrDropIt(@TempDir Path root) {
+    ConnectionRecord untracked = new ConnectionRecord(ConnectionRecord.Kind.RETRANSMIT, T0, 0, 0, 0, -1,
+        ConnectionRecord.Direction.UNKNOWN, 1, address("10.0.0.5"), 44000, address("10.0.0.7"), 5432, 0, 0, 0, 1,
+        0, 0);
+    SensorEvents none = events();
+    assertThat(none.connection(untracked)).isNull();
+    assertThat(none.unowned()).isEqualTo(1);
+
+    FixtureTree tree = HostScannerTest.typicalHost(root);
+    ScanProblems problems = new ScanProblems(new io.peregrine.agent.procfs.ProblemCounters(), null);
+    HostScan scan = HostScannerTest.scanner(tree, problems).scan(1_000);
+    SensorEvents events = events(Decoders.all(), tree.proc, scan);
+    ConnectionEvent e = events.connection(untracked);
+    assertThat(e).isNotNull();
+    assertThat(e.getPid()).isEqualTo(300);
+    assertThat(e.getInstance()).isEqualTo(AvroMapping.instance(scan.process(300).identity()));
+    assertThat(e.getDirection()).isEqualTo(ConnectionDirection.UNKNOWN);
+    assertThat(e.getRetransmits()).isEqualTo(1);
+  }
+
+  @Test
+  void shouldMapProcessRecordsWithExactExitStatus() {
+    SensorEvents events = events();
+    ProcessEvent exec = events.process(new ProcessRecord(ProcessRecord.Kind.EXEC, T0, 0, 31337, 1, T0.minusSeconds(1),
+        "worker", "/usr/bin/worker", 0));
+    assertThat(exec.getKind()).isEqualTo(ProcessEventKind.EXEC);
+    assertThat(exec.getSource()).isEqualTo(Collector.EBPF);
+    assertThat(exec.getPid()).isEqualTo(31337);
+    assertThat(exec.getPpid()).isEqualTo(1);
+    assertThat(exec.getComm()).isEqualTo("worker");
+    assertThat(exec.getExe()).isEqualTo("/usr/bin/worker");  // gone already: the path it was executed by
+    assertThat(exec.getProcessStartedAt()).isEqualTo(Instant.ofEpochMilli(T0.minusSeconds(1).toEpochMilli()));
+    assertThat(exec.getInstance().getApp().getId()).isEqualTo("process/worker");
+    assertThat(exec.getCgroupPath()).isEqualTo("/");
+    assertThat(exec.getExitCode()).isNull();
+    assertThat(exec.getSignal()).isNull();
+
+    ProcessEvent exit = events.process(new ProcessRecord(ProcessRecord.Kind.EXIT, T0, 0, 31337, 1, T0, "worker",
+        null, 3 << 8));
+    assertThat(exit.getExitCode()).isEqualTo(3);
+    assertThat(exit.getSignal()).isNull();
+    assertThat(exit.getInstance()).isEqualTo(exec.getInstance());
+    ProcessEvent killed = events.process(new ProcessRecord(ProcessRecord.Kind.EXIT, T0, 0, 31338, 0, null, "",
+        null, 15));
+    assertThat(killed.getExitCode()).isNull();
+    assertThat(killed.getSignal()).isEqualTo(15);
+    assertThat(killed.getPpid()).isNull();
+    assertThat(killed.getProcessStartedAt()).isNull();
+    assertThat(killed.getInstance().getApp().getId()).isEqualTo("process/pid-31338");
+    ProcessEvent oom = events.process(new ProcessRecord(ProcessRecord.Kind.OOM_KILL, T0, 0, 31339, 0, null, "hog",
+        null, 9));
+    assertThat(oom.getKind()).isEqualTo(ProcessEventKind.OOM_KILL);
+    assertThat(oom.getSignal()).isEqualTo(9);
+    assertThat(List.of(exec, exit, killed, oom)).extracting(ProcessEvent::getSeq).containsExactly(0L, 1L, 2L, 3L);
+  }
+
+  @Test
+  void shouldIdentifyALiveProcessAsTheProcfsScanDoes() {
+    int pid = (int) ProcessHandle.current().pid();
+    SensorEvents events = events(Decoders.all(), Path.of("/proc"), null);
+    ProcessEvent exec = events.process(new ProcessRecord(ProcessRecord.Kind.EXEC, T0, 0, pid, 1, T0, "java",
+        "/usr/bin/java", 0));
+    assertThat(exec.getExe()).isEqualTo(ProcessHandle.current().info().command().orElseThrow());
+    assertThat(exec.getCmdline()).contains("java");
+    ProcFs procFs = ProcFs.host(ParseProblems.ignoring());
+    assertThat(exec.getInstance()).isEqualTo(AvroMapping.instance(new AppIdentifier(ContainerMetadata.NONE).identify(
+        CgroupReader.host(ParseProblems.ignoring()).processCgroups(pid).orElseThrow(),
+        procFs.pidStat(pid).orElseThrow().pgrp(), procFs.exe(pid).orElseThrow(), ParseProblems.ignoring())));
+  }
+
+  static InetAddress address(String text) {
+    try {
+      return InetAddress.getByName(text);
+    } catch (java.net.UnknownHostException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}
