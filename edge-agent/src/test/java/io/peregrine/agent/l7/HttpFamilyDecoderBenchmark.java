@@ -5,10 +5,14 @@ import io.peregrine.agent.l7.dns.DnsDecoder;
 import io.peregrine.agent.l7.http.Http1Decoder;
 import io.peregrine.agent.l7.http2.Http2Decoder;
 import io.peregrine.agent.l7.kafka.KafkaDecoder;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
+import java.util.function.ToIntFunction;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -31,6 +35,11 @@ import org.openjdk.jmh.annotations.Warmup;
  *
  * <p>Run: {@code mvn -B -q -o -pl edge-agent -Pbench test-compile exec:exec}
  * (JMH arguments in {@code -Djmh.args="HttpFamilyDecoderBenchmark -f 1 ..."}).
+ *
+ * <p>JMH measures wall-clock time, which a machine shared by many busy processes turns into a
+ * fraction of a core. {@link #main} measures the same operations per second of the measuring
+ * thread's own CPU time ({@link ThreadMXBean#getCurrentThreadCpuTime()}), the "per core" figure:
+ * {@code java -cp <test class path> io.peregrine.agent.l7.HttpFamilyDecoderBenchmark [cpu-seconds]}.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
@@ -112,5 +121,42 @@ public class HttpFamilyDecoderBenchmark {
         Captured c = next(mixed);
         ProtocolDecoder d = decoders.recognize(c.request(), 0);
         return d == null ? null : d.decode(c.request(), c.response());
+    }
+
+    /** Operations per CPU-second of this thread for each benchmark, after a warm-up of the same length. */
+    public static void main(String[] args) {
+        double seconds = args.length > 0 ? Double.parseDouble(args[0]) : 3;
+        HttpFamilyDecoderBenchmark b = new HttpFamilyDecoderBenchmark();
+        b.load();
+        List<String> names = List.of("baselineHashBytes", "http1", "http2AndGrpc", "kafka", "dns",
+                "recognizeThenDecodeMixed");
+        List<ToIntFunction<HttpFamilyDecoderBenchmark>> ops = List.of(
+                HttpFamilyDecoderBenchmark::baselineHashBytes,
+                x -> x.http1() == null ? 0 : 1,
+                x -> x.http2AndGrpc() == null ? 0 : 1,
+                x -> x.kafka() == null ? 0 : 1,
+                x -> x.dns() == null ? 0 : 1,
+                x -> x.recognizeThenDecodeMixed() == null ? 0 : 1);
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        long sink = 0;
+        for (int i = 0; i < names.size(); i++) {
+            ToIntFunction<HttpFamilyDecoderBenchmark> op = ops.get(i);
+            double rate = 0;
+            for (int round = 0; round < 2; round++) { // warm-up, then measure
+                long count = 0;
+                long cpu0 = threads.getCurrentThreadCpuTime();
+                long cpu;
+                do {
+                    for (int k = 0; k < 10_000; k++) {
+                        sink += op.applyAsInt(b);
+                    }
+                    count += 10_000;
+                    cpu = threads.getCurrentThreadCpuTime() - cpu0;
+                } while (cpu < seconds * 1e9);
+                rate = count / (cpu / 1e9);
+            }
+            System.out.printf(Locale.ROOT, "%-26s %,14.0f ops per CPU-second%n", names.get(i), rate);
+        }
+        System.out.println("(sink " + sink + ")");
     }
 }

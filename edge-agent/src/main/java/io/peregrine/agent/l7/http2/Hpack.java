@@ -30,6 +30,8 @@ final class Hpack {
     private static final int OTHER = -1;
     private static final int UNKNOWN = -2;
     private static final byte[][] NAME_BYTES = new byte[NAMES.length][];
+    /** The wanted names Huffman-coded: a coded literal name is matched without decoding it. */
+    private static final byte[][] NAME_HUFFMAN = new byte[NAMES.length][];
 
     /** RFC 7541 Appendix A: name and value of static entries 1..61. */
     private static final String[][] STATIC = {
@@ -62,6 +64,7 @@ final class Hpack {
     static {
         for (int i = 0; i < NAMES.length; i++) {
             NAME_BYTES[i] = NAMES[i].getBytes(StandardCharsets.ISO_8859_1);
+            NAME_HUFFMAN[i] = Huffman.encode(NAMES[i]);
         }
         for (int i = 1; i <= STATIC_SIZE; i++) {
             String name = STATIC[i - 1][0];
@@ -77,17 +80,41 @@ final class Hpack {
     }
 
     // Dynamic table, oldest first in [start, end): name id, name length, value (kept only for
-    // wanted names), entry size.
-    private int[] nameId = new int[16];
-    private int[] nameLen = new int[16];
-    private byte[][] value = new byte[16][];
-    private int[] entrySize = new int[16];
+    // wanted names), entry size. Allocated at the first entry.
+    private int[] nameId;
+    private int[] nameLen;
+    private byte[][] value;
+    private int[] entrySize;
+    /**
+     * Where the Huffman-coded value of an entry whose name is not wanted lies (its source array,
+     * offset << 32 | length), while its size is only the upper bound its encoded length gives;
+     * null once exact. Decoding such values only to size them is most of the cost of a block, and
+     * sizes matter only when the table could be full, so they are decoded then
+     * ({@link #makeSizesExact}).
+     */
+    private byte[][] valueSource;
+    private long[] valueAt;
     private int start;
     private int end;
+    /** Sum of the entry sizes; an upper bound while {@link #inexact} is not 0. */
     private int tableSize;
+    private int inexact;
     private int maxTableSize = DEFAULT_TABLE_SIZE;
-    /** Scratch for literal names and for values only measured. */
+    /** Scratch for literal names and values. */
     private byte[] scratch = new byte[64];
+
+    /** Empties the dynamic table and forgets the blocks decoded so far, to decode another capture. */
+    void reset() {
+        if (nameId != null) {
+            Arrays.fill(value, start, end, null);
+            Arrays.fill(valueSource, start, end, null);
+        }
+        start = 0;
+        end = 0;
+        tableSize = 0;
+        inexact = 0;
+        maxTableSize = DEFAULT_TABLE_SIZE;
+    }
 
     /**
      * Decodes the header block {@code buf[from, to)}, storing in {@code into[id]} the first value of
@@ -119,35 +146,59 @@ final class Hpack {
                 int id;
                 int nLen;
                 if (index == 0) {
-                    nLen = readString(buf, pos, to, true);
-                    if (nLen < 0) {
+                    boolean huffman = pos[0] < to && (buf[pos[0]] & 0x80) != 0;
+                    int encoded = readInt(buf, pos, to, 7);
+                    if (encoded < 0 || pos[0] + encoded > to) {
                         return;
                     }
-                    id = wantedName(scratch, nLen);
+                    int nameFrom = pos[0];
+                    pos[0] += encoded;
+                    id = wantedName(huffman ? NAME_HUFFMAN : NAME_BYTES, buf, nameFrom, encoded);
+                    if (id >= 0) {
+                        nLen = NAME_BYTES[id].length;
+                    } else if (!huffman) {
+                        nLen = encoded;
+                    } else if (indexing) {
+                        nLen = Huffman.decode(buf, nameFrom, nameFrom + encoded, null);
+                        if (nLen < 0) {
+                            return;
+                        }
+                    } else {
+                        nLen = 0; // not wanted, not indexed: its length matters to nobody
+                    }
                 } else {
                     id = nameIdAt(index);
                     nLen = nameLenAt(index);
                 }
                 boolean keep = id >= 0 && into != null && into[id] == null;
-                byte[] v = null;
-                int vLen;
                 if (id >= 0 && (keep || indexing)) {
-                    v = readValue(buf, pos, to);
+                    byte[] v = readValue(buf, pos, to);
                     if (v == null) {
                         return;
                     }
-                    vLen = v.length;
-                } else {
-                    vLen = readString(buf, pos, to, false);
+                    if (keep) {
+                        into[id] = v;
+                    }
+                    if (indexing) {
+                        add(id, nLen, v, nLen + v.length + ENTRY_OVERHEAD, null, 0);
+                    }
+                    continue;
                 }
-                if (vLen < 0) {
+                // a value nobody reads: skipped, and sized exactly only when it is not Huffman-coded
+                boolean huffman = pos[0] < to && (buf[pos[0]] & 0x80) != 0;
+                int encoded = readInt(buf, pos, to, 7);
+                if (encoded < 0 || pos[0] + encoded > to) {
                     return;
                 }
-                if (keep) {
-                    into[id] = v;
-                }
+                int valueFrom = pos[0];
+                pos[0] += encoded;
                 if (indexing) {
-                    add(id, nLen, id >= 0 ? v : null, nLen + vLen + ENTRY_OVERHEAD);
+                    if (huffman) {
+                        add(id, nLen, null, nLen + Huffman.maxDecodedLength(encoded) + ENTRY_OVERHEAD, buf,
+                                ((long) valueFrom << 32) | encoded);
+                    } else {
+                        add(id, nLen, null, nLen + encoded + ENTRY_OVERHEAD, null, 0);
+                    }
                 }
             }
         }
@@ -188,20 +239,37 @@ final class Hpack {
         return k >= start ? value[k] : null;
     }
 
-    private void add(int id, int nLen, byte[] v, int size) {
+    /**
+     * Adds an entry; {@code source} non-null means {@code size} is an upper bound and the value's
+     * Huffman string is at {@code at} (offset << 32 | length) in it.
+     */
+    private void add(int id, int nLen, byte[] v, int size, byte[] source, long at) {
+        if (source != null && tableSize + size > maxTableSize) {
+            size = nLen + decodedLength(source, at) + ENTRY_OVERHEAD;
+            source = null;
+        }
         evict(size);
         if (size > maxTableSize) {
             return; // RFC 7541 4.4: an entry larger than the table empties it and is not added
         }
-        if (end == nameId.length) {
+        if (nameId == null) {
+            nameId = new int[8];
+            nameLen = new int[8];
+            value = new byte[8][];
+            entrySize = new int[8];
+            valueSource = new byte[8][];
+            valueAt = new long[8];
+        } else if (end == nameId.length) {
             int live = end - start;
             int capacity = live * 2 > nameId.length ? nameId.length * 2 : nameId.length;
             nameId = compact(nameId, capacity);
             nameLen = compact(nameLen, capacity);
             entrySize = compact(entrySize, capacity);
-            byte[][] values = new byte[capacity][];
-            System.arraycopy(value, start, values, 0, live);
-            value = values;
+            value = compact(value, capacity);
+            valueSource = compact(valueSource, capacity);
+            long[] at2 = new long[capacity];
+            System.arraycopy(valueAt, start, at2, 0, live);
+            valueAt = at2;
             start = 0;
             end = live;
         }
@@ -209,6 +277,11 @@ final class Hpack {
         nameLen[end] = nLen;
         value[end] = v;
         entrySize[end] = size;
+        valueSource[end] = source;
+        valueAt[end] = at;
+        if (source != null) {
+            inexact++;
+        }
         end++;
         tableSize += size;
     }
@@ -219,19 +292,50 @@ final class Hpack {
         return b;
     }
 
+    private byte[][] compact(byte[][] a, int capacity) {
+        byte[][] b = new byte[capacity][];
+        System.arraycopy(a, start, b, 0, end - start);
+        return b;
+    }
+
     /** Evicts the oldest entries until {@code room} more octets fit. */
     private void evict(int room) {
+        if (inexact > 0 && tableSize + room > maxTableSize) {
+            makeSizesExact();
+        }
         while (start < end && tableSize + room > maxTableSize) {
             tableSize -= entrySize[start];
             value[start] = null;
+            if (valueSource[start] != null) {
+                valueSource[start] = null;
+                inexact--;
+            }
             start++;
         }
     }
 
-    private int wantedName(byte[] name, int len) {
-        for (int k = 0; k < NAME_BYTES.length; k++) {
-            byte[] n = NAME_BYTES[k];
-            if (n.length == len && Arrays.equals(n, 0, len, name, 0, len)) {
+    private void makeSizesExact() {
+        for (int k = start; k < end; k++) {
+            if (valueSource[k] != null) {
+                int exact = nameLen[k] + decodedLength(valueSource[k], valueAt[k]) + ENTRY_OVERHEAD;
+                tableSize += exact - entrySize[k];
+                entrySize[k] = exact;
+                valueSource[k] = null;
+            }
+        }
+        inexact = 0;
+    }
+
+    /** Octets of the Huffman string at {@code at}; an invalid one counts as empty (it ended the block's use). */
+    private static int decodedLength(byte[] source, long at) {
+        int from = (int) (at >>> 32);
+        return Math.max(0, Huffman.decode(source, from, from + (int) at, null));
+    }
+
+    private static int wantedName(byte[][] names, byte[] buf, int from, int len) {
+        for (int k = 0; k < names.length; k++) {
+            byte[] n = names[k];
+            if (n.length == len && Arrays.equals(n, 0, len, buf, from, from + len)) {
                 return k;
             }
         }
@@ -271,11 +375,10 @@ final class Hpack {
     }
 
     /**
-     * Reads a string literal at {@code pos[0]} and returns its decoded length, decoding it into
-     * {@link #scratch} when {@code decode} (else a raw string is only skipped); -1 when cut or
-     * invalid.
+     * Reads a string literal at {@code pos[0]} into {@link #scratch} and returns its length; -1
+     * when cut or invalid.
      */
-    private int readString(byte[] buf, int[] pos, int to, boolean decode) {
+    private int readString(byte[] buf, int[] pos, int to) {
         int p = pos[0];
         if (p >= to) {
             return -1;
@@ -287,28 +390,20 @@ final class Hpack {
         }
         int from = pos[0];
         pos[0] = from + len;
-        if (!huffman) {
-            if (decode) {
-                if (scratch.length < len) {
-                    scratch = new byte[Math.max(len, scratch.length * 2)];
-                }
-                System.arraycopy(buf, from, scratch, 0, len);
-            }
-            return len;
-        }
-        if (!decode) {
-            return Huffman.decode(buf, from, from + len, null);
-        }
-        int max = Huffman.maxDecodedLength(len);
+        int max = huffman ? Huffman.maxDecodedLength(len) : len;
         if (scratch.length < max) {
             scratch = new byte[Math.max(max, scratch.length * 2)];
+        }
+        if (!huffman) {
+            System.arraycopy(buf, from, scratch, 0, len);
+            return len;
         }
         return Huffman.decode(buf, from, from + len, scratch);
     }
 
     /** Reads a string literal into a new array; null when cut or invalid. */
     private byte[] readValue(byte[] buf, int[] pos, int to) {
-        int len = readString(buf, pos, to, true);
+        int len = readString(buf, pos, to);
         return len < 0 ? null : Arrays.copyOf(scratch, len);
     }
 }

@@ -60,6 +60,13 @@ public final class Http2Decoder implements ProtocolDecoder {
         }
     }
 
+    /**
+     * Per thread, the two HPACK decoders (request and response direction) of the exchange being
+     * decoded, reset for each: their tables are scratch, and allocating them for every exchange
+     * cost more than decoding most header blocks.
+     */
+    private static final ThreadLocal<Hpack[]> HPACK = ThreadLocal.withInitial(() -> new Hpack[] {new Hpack(), new Hpack()});
+
     @Override
     public Protocol protocol() {
         return Protocol.HTTP2;
@@ -76,7 +83,9 @@ public final class Http2Decoder implements ProtocolDecoder {
             return false;
         }
         byte[][] fields = new byte[Hpack.NAMES.length][];
-        return readHeaders(request, hasPreface(request) ? PREFACE.length : 0, new Hpack(), 0, fields) != 0
+        Hpack hpack = HPACK.get()[0];
+        hpack.reset();
+        return readHeaders(request, hasPreface(request) ? PREFACE.length : 0, hpack, 0, fields) != 0
                 && isGrpc(fields[Hpack.CONTENT_TYPE]);
     }
 
@@ -91,12 +100,15 @@ public final class Http2Decoder implements ProtocolDecoder {
      */
     Exchange decode(byte[] request, byte[] response, boolean assumeGrpc) {
         byte[][] req = new byte[Hpack.NAMES.length][];
-        int stream = readHeaders(request, hasPreface(request) ? PREFACE.length : 0, new Hpack(), 0, req);
+        Hpack[] hpack = HPACK.get();
+        hpack[0].reset();
+        hpack[1].reset();
+        int stream = readHeaders(request, hasPreface(request) ? PREFACE.length : 0, hpack[0], 0, req);
         if (stream == 0 || (req[Hpack.METHOD] == null && req[Hpack.PATH] == null)) {
             return null;
         }
         byte[][] resp = new byte[Hpack.NAMES.length][];
-        readHeaders(response, 0, new Hpack(), stream, resp);
+        readHeaders(response, 0, hpack[1], stream, resp);
 
         boolean grpc = isGrpc(req[Hpack.CONTENT_TYPE]) || isGrpc(resp[Hpack.CONTENT_TYPE])
                 || (assumeGrpc && req[Hpack.CONTENT_TYPE] == null && resp[Hpack.CONTENT_TYPE] == null);

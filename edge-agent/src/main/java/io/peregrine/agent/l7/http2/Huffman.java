@@ -1,5 +1,7 @@
 package io.peregrine.agent.l7.http2;
 
+import java.io.ByteArrayOutputStream;
+
 /**
  * The HPACK Huffman code (RFC 7541 Appendix B), decoding only. The code is canonical (codes of one
  * length are consecutive, in symbol order, and shorter codes sort first), so the table is just the
@@ -122,6 +124,35 @@ final class Huffman {
             bits -= len;
             acc &= (1L << bits) - 1;
         }
+    }
+
+    /**
+     * The Huffman encoding of {@code s} (ASCII), padded with ones as every encoder must; the
+     * encoding is unique, so an encoded literal equals it exactly when it decodes to {@code s}.
+     */
+    static byte[] encode(String s) {
+        int[] code = new int[EOS + 1];
+        for (int len = 1; len <= MAX_LENGTH; len++) {
+            for (int k = 0; k < COUNT[len]; k++) {
+                code[SYMBOLS[OFFSET[len] + k]] = FIRST_CODE[len] + k;
+            }
+        }
+        long acc = 0;
+        int bits = 0;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        for (int i = 0; i < s.length(); i++) {
+            int c = s.charAt(i);
+            acc = (acc << LENGTHS[c]) | code[c];
+            bits += LENGTHS[c];
+            while (bits >= 8) {
+                out.write((int) (acc >>> (bits - 8)));
+                bits -= 8;
+            }
+        }
+        if (bits > 0) {
+            out.write((int) ((acc << (8 - bits)) | ((1 << (8 - bits)) - 1)));
+        }
+        return out.toByteArray();
     }
 
     /** An upper bound of the decoded length of {@code n} encoded octets (5 bits is the shortest code). */

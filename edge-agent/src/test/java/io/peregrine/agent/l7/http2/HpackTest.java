@@ -58,6 +58,20 @@ class HpackTest {
     }
 
     @Test
+    void shouldEvictByExactSizesOfValuesItDidNotDecode() {
+        // custom-key: custom-value (Huffman, not a wanted name: 54 octets, at most 57 before decoding),
+        // then :authority: www.example.com (57 octets); 111 in all
+        String entries = "400a637573746f6d2d6b6579" + "8925a849e95bb8e8b4bf" + "418cf1e3c2e5f23a6ba0ab90f4ff";
+        Hpack roomy = new Hpack();
+        decode(roomy, hex("3f51" + entries)); // table size 112: both fit
+        assertThat(roomy.dynamicEntries()).isEqualTo(2);
+        Hpack tight = new Hpack();
+        decode(tight, hex("3f4f" + entries)); // 110: the older is evicted
+        assertThat(tight.dynamicEntries()).isEqualTo(1);
+        assertThat(text(decode(tight, hex("be"))[Hpack.AUTHORITY])).isEqualTo("www.example.com");
+    }
+
+    @Test
     void shouldKeepIndicesRightAfterAnEntryWithUnknownName() {
         Hpack hpack = new Hpack();
         decode(hpack, C41); // 62 = :authority
@@ -82,6 +96,18 @@ class HpackTest {
         assertThat(huffman("25a849e95ba97d7f")).isEqualTo("custom-key");
         assertThat(huffman("25a849e95bb8e8b4bf")).isEqualTo("custom-value");
         assertThat(huffman("")).isEmpty();
+    }
+
+    @Test
+    void shouldDecodeWhatItsEncoderWritesForEveryOctet() {
+        StringBuilder all = new StringBuilder();
+        for (int c = 0; c < 256; c++) {
+            all.append((char) c);
+            String one = String.valueOf((char) c);
+            assertThat(huffman(hexOf(Huffman.encode(one)))).isEqualTo(one);
+        }
+        assertThat(huffman(hexOf(Huffman.encode(all.toString())))).isEqualTo(all.toString());
+        assertThat(hexOf(Huffman.encode("www.example.com"))).isEqualTo("f1e3c2e5f23a6ba0ab90f4ff");
     }
 
     @Test
@@ -116,6 +142,14 @@ class HpackTest {
         byte[] out = new byte[Huffman.maxDecodedLength(b.length)];
         int n = Huffman.decode(b, 0, b.length, out);
         return new String(out, 0, n, StandardCharsets.ISO_8859_1);
+    }
+
+    private static String hexOf(byte[] b) {
+        StringBuilder s = new StringBuilder();
+        for (byte x : b) {
+            s.append(String.format("%02x", x & 0xFF));
+        }
+        return s.toString();
     }
 
     private static String text(byte[] b) {
