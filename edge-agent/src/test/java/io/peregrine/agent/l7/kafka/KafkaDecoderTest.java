@@ -133,6 +133,21 @@ class KafkaDecoderTest {
     }
 
     @Test
+    void shouldReadEveryApiKeyAndVersionWithoutThrowing() {
+        Captured c = CapturedFixtures.load("kafka", "producer-produce-v13");
+        for (int key = -1; key < 128; key++) {
+            for (int version = -1; version < 40; version++) {
+                byte[] req = with(with(with(with(c.request(), 4, key >> 8), 5, key), 6, version >> 8), 7, version);
+                if (decoder.recognizes(req, 0)) {
+                    Exchange x = decoder.decode(req, c.response());
+                    assertThat(x.kafka().getApiKey()).isEqualTo(key);
+                    assertThat(x.method()).isNotBlank();
+                }
+            }
+        }
+    }
+
+    @Test
     void shouldTreatAnEmptyClientIdAsNone() {
         byte[] req = hex("00000016" + "000c0003" + "00000007" + "0000" + "000167" + "00000001" + "00016d");
         assertThat(decoder.decode(req, new byte[0]).kafka().getClientId()).isNull();
