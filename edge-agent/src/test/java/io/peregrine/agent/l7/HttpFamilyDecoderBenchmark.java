@@ -39,7 +39,12 @@ import org.openjdk.jmh.annotations.Warmup;
  * <p>JMH measures wall-clock time, which a machine shared by many busy processes turns into a
  * fraction of a core. {@link #main} measures the same operations per second of the measuring
  * thread's own CPU time ({@link ThreadMXBean#getCurrentThreadCpuTime()}), the "per core" figure:
- * {@code java -cp <test class path> io.peregrine.agent.l7.HttpFamilyDecoderBenchmark [cpu-seconds]}.
+ * <pre>
+ * cd edge-agent
+ * mvn -B -o -q test-compile dependency:build-classpath -Dmdep.outputFile=target/test.cp -Dmdep.includeScope=test
+ * java -cp target/test-classes:target/classes:$(cat target/test.cp) \
+ *     io.peregrine.agent.l7.HttpFamilyDecoderBenchmark [cpu-seconds per benchmark, default 3]
+ * </pre>
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
