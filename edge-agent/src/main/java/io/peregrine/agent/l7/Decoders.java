@@ -1,5 +1,10 @@
 package io.peregrine.agent.l7;
 
+import io.peregrine.agent.l7.dns.DnsDecoder;
+import io.peregrine.agent.l7.http.Http1Decoder;
+import io.peregrine.agent.l7.http2.GrpcDecoder;
+import io.peregrine.agent.l7.http2.Http2Decoder;
+import io.peregrine.agent.l7.kafka.KafkaDecoder;
 import io.peregrine.schema.Protocol;
 import java.util.List;
 
@@ -18,7 +23,13 @@ public final class Decoders {
 
     /** Every decoder of this module, the most specific recognizers first. */
     public static Decoders all() {
-        return new Decoders(List.of());
+        // gRPC before HTTP/2: both read the same connections, gRPC is the more specific.
+        return new Decoders(List.of(
+                new Http1Decoder(),
+                new GrpcDecoder(),
+                new Http2Decoder(),
+                new KafkaDecoder(),
+                new DnsDecoder()));
     }
 
     public List<ProtocolDecoder> list() {

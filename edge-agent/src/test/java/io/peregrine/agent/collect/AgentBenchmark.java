@@ -59,7 +59,7 @@ import org.apache.kafka.common.serialization.StringDeserializer;
  * </ol>
  *
  * <pre>
- * mvn -B -q -o -pl edge-agent -Pbench test-compile exec:exec \
+ * mvn -B -q -o -pl edge-agent -Pbench test-compile exec:exec -Dbench.main=io.peregrine.agent.collect.AgentBenchmark \
  *     [-Dbench.args="--duration 30 --cost-duration 20 --rate 10000"]
  * </pre>
  */
