@@ -1,5 +1,10 @@
 package io.peregrine.agent.l7;
 
+import io.peregrine.agent.l7.memcached.MemcachedDecoder;
+import io.peregrine.agent.l7.mongo.MongoDecoder;
+import io.peregrine.agent.l7.mysql.MysqlDecoder;
+import io.peregrine.agent.l7.postgres.PostgresDecoder;
+import io.peregrine.agent.l7.redis.RedisDecoder;
 import io.peregrine.schema.Protocol;
 import java.util.List;
 
@@ -16,9 +21,18 @@ public final class Decoders {
         this.decoders = List.copyOf(decoders);
     }
 
-    /** Every decoder of this module, the most specific recognizers first. */
+    /**
+     * Every decoder of this module, the most specific recognizers first: MongoDB (a 16-byte header
+     * with an opcode), then the binary database protocols, then the text ones; Redis before
+     * Memcached, because an inline {@code get k} is Memcached's unless the port is Redis's.
+     */
     public static Decoders all() {
-        return new Decoders(List.of());
+        return new Decoders(List.of(
+                new MongoDecoder(),
+                new PostgresDecoder(),
+                new MysqlDecoder(),
+                new RedisDecoder(),
+                new MemcachedDecoder()));
     }
 
     public List<ProtocolDecoder> list() {
