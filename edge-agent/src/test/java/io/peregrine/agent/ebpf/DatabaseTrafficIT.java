@@ -34,7 +34,8 @@ import redis.clients.jedis.exceptions.JedisDataException;
  * started by the test). Each workload is a known sequence of commands, some of which fail on the
  * server; the L7 records of this JVM's connections to the server's port, decoded by
  * {@link Decoders#all()}, must match the client's ground truth: same count, same command and status
- * in the same order, latency within 10% or 1 ms of what the client measured around each call.
+ * in the same order, latency within 10% or 1 ms of what the client measured around each call (for
+ * 98% of the calls of one run, with up to three runs: see {@link #assertMatchesClient}).
  *
  * <p>Needs root, BTF and the servers; skipped without them on a developer machine, failed in CI.
  */
@@ -44,6 +45,7 @@ class DatabaseTrafficIT {
     private static final int PID = (int) ProcessHandle.current().pid();
     private static final Duration BOUND = Duration.ofSeconds(30);
     private static final int WARMUP = 500;
+    private static final int ATTEMPTS = 3;
 
     private static final Queue<L7Record> l7 = new ConcurrentLinkedQueue<>();
     private static EbpfSensor sensor;
@@ -109,48 +111,50 @@ class DatabaseTrafficIT {
                     // as in the workload
                 }
             }
-            List<Call> truth = new ArrayList<>();
-            long from = System.nanoTime();
-            for (int i = 0; i < 500; i++) {
-                String method;
-                String status = "ok";
-                long t0 = System.nanoTime();
-                try {
-                    switch (i % 25) {
-                        case 24 -> {
-                            method = "INCR"; // on a string that is no number: -ERR, 20 times
-                            jedis.incr("text");
+            assertMatchesClient(Protocol.REDIS, server.port, attempt -> {
+                List<Call> truth = new ArrayList<>();
+                long from = System.nanoTime();
+                for (int i = 0; i < 500; i++) {
+                    String method;
+                    String status = "ok";
+                    long t0 = System.nanoTime();
+                    try {
+                        switch (i % 25) {
+                            case 24 -> {
+                                method = "INCR"; // on a string that is no number: -ERR, 20 times
+                                jedis.incr("text");
+                            }
+                            case 0, 5, 10, 15, 20 -> {
+                                method = "SET";
+                                jedis.set("user:" + i, "v" + i);
+                            }
+                            case 1, 6, 11, 16, 21 -> {
+                                method = "HSET";
+                                jedis.hset("h:" + (i % 7), "f" + i, "x");
+                            }
+                            case 2, 7, 12, 17, 22 -> {
+                                method = "INCR";
+                                jedis.incr("counter");
+                            }
+                            case 3, 8, 13, 18, 23 -> {
+                                method = "LPUSH";
+                                jedis.lpush("list", "e" + i);
+                            }
+                            default -> {
+                                method = "GET";
+                                jedis.get("user:" + (i - 4));
+                            }
                         }
-                        case 0, 5, 10, 15, 20 -> {
-                            method = "SET";
-                            jedis.set("user:" + i, "v" + i);
-                        }
-                        case 1, 6, 11, 16, 21 -> {
-                            method = "HSET";
-                            jedis.hset("h:" + (i % 7), "f" + i, "x");
-                        }
-                        case 2, 7, 12, 17, 22 -> {
-                            method = "INCR";
-                            jedis.incr("counter");
-                        }
-                        case 3, 8, 13, 18, 23 -> {
-                            method = "LPUSH";
-                            jedis.lpush("list", "e" + i);
-                        }
-                        default -> {
-                            method = "GET";
-                            jedis.get("user:" + (i - 4));
-                        }
+                    } catch (JedisDataException expected) {
+                        method = "INCR";
+                        status = "error";
                     }
-                } catch (JedisDataException expected) {
-                    method = "INCR";
-                    status = "error";
+                    truth.add(new Call(method, status, System.nanoTime() - t0));
                 }
-                truth.add(new Call(method, status, System.nanoTime() - t0));
-            }
-            long to = System.nanoTime();
-            assertThat(truth.stream().filter(c -> c.status().equals("error"))).hasSize(20);
-            checkAgainstClient(Protocol.REDIS, server.port, from, to, truth);
+                long to = System.nanoTime();
+                assertThat(truth.stream().filter(c -> c.status().equals("error"))).hasSize(20);
+                return new Window(from, to, truth);
+            });
         }
     }
 
@@ -161,9 +165,7 @@ class DatabaseTrafficIT {
         try (LocalServers.Server server = LocalServers.postgres();
                 Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + server.port
                         + "/postgres?user=postgres&sslmode=disable")) {
-            List<Call> truth = sqlWorkload(c, "42P01");
-            checkAgainstClient(Protocol.POSTGRES, server.port, truth.get(0).nanos(), truth.get(1).nanos(),
-                    truth.subList(2, truth.size()));
+            assertMatchesClient(Protocol.POSTGRES, server.port, sqlWorkload(c, "42P01"));
         }
     }
 
@@ -177,37 +179,33 @@ class DatabaseTrafficIT {
                 s.execute("CREATE DATABASE it");
             }
             try (Connection c = DriverManager.getConnection("jdbc:mariadb://127.0.0.1:" + server.port + "/it?user=root")) {
-                List<Call> truth = sqlWorkload(c, "1146");
-                checkAgainstClient(Protocol.MYSQL, server.port, truth.get(0).nanos(), truth.get(1).nanos(),
-                        truth.subList(2, truth.size()));
+                assertMatchesClient(Protocol.MYSQL, server.port, sqlWorkload(c, "1146"));
             }
         }
     }
 
     /**
      * 200 statements, 10 of which fail (a table that does not exist), through a plain Statement:
-     * one exchange each. First the same workload twice on other tables, unmeasured, so that the
-     * driver's code (error paths included) is compiled: until then its own work is milliseconds a
-     * call, which is the client's time, not the exchange's. Returns the measured window (as the
-     * nanos of two marker calls) and then the calls.
+     * one exchange each, on a table of their own per attempt. First the same workload twice on
+     * other tables, unmeasured, so that the driver's code (error paths included) is compiled:
+     * until then its own work is milliseconds a call, which is the client's time, not the
+     * exchange's.
      */
-    private static List<Call> sqlWorkload(Connection c, String missingTableStatus) throws SQLException {
-        try (Statement s = c.createStatement()) {
-            for (String table : List.of("warm1", "warm2", "items")) {
-                s.execute("CREATE TABLE " + table + " (id INT PRIMARY KEY, name VARCHAR(64), qty INT)");
-            }
-            runSql(s, "warm1", missingTableStatus);
-            runSql(s, "warm2", missingTableStatus);
+    private static Workload sqlWorkload(Connection c, String missingTableStatus) throws SQLException {
+        Statement s = c.createStatement(); // closed with the connection
+        for (String table : List.of("warm1", "warm2")) {
+            s.execute("CREATE TABLE " + table + " (id INT PRIMARY KEY, name VARCHAR(64), qty INT)");
+            runSql(s, table, missingTableStatus);
+        }
+        return attempt -> {
+            String table = "items" + attempt;
+            s.execute("CREATE TABLE " + table + " (id INT PRIMARY KEY, name VARCHAR(64), qty INT)");
             long from = System.nanoTime();
-            List<Call> truth = runSql(s, "items", missingTableStatus);
+            List<Call> truth = runSql(s, table, missingTableStatus);
             long to = System.nanoTime();
             assertThat(truth.stream().filter(x -> !x.status().equals("ok"))).hasSize(10);
-            List<Call> out = new ArrayList<>();
-            out.add(new Call("from", "", from));
-            out.add(new Call("to", "", to));
-            out.addAll(truth);
-            return out;
-        }
+            return new Window(from, to, truth);
+        };
     }
 
     private static List<Call> runSql(Statement s, String table, String missingTableStatus) throws SQLException {
@@ -250,12 +248,44 @@ class DatabaseTrafficIT {
         return truth;
     }
 
+    /** The calls of one run of a workload, and the monotonic-clock window they ran in. */
+    private record Window(long from, long to, List<Call> calls) {}
+
+    /** Runs a workload (attempt 1, 2, ...) and returns what the client saw. */
+    private interface Workload {
+        Window run(int attempt) throws Exception;
+    }
+
+    /**
+     * Runs the workload and compares the sensor's decoded records with it (see {@link #compare}).
+     * Count, order, commands and statuses must match on every run. Latency must be within 10% or
+     * 1 ms of the client's for 98% of the calls; when it is not, the workload runs again, up to
+     * {@value #ATTEMPTS} times: the gap between the kernel's interval and the client's is the client
+     * thread's own time, which a loaded CI machine stretches at random (the kernel's interval lies
+     * inside the client's on every call, which the comparison asserts), whereas a pairing error
+     * would repeat on every run.
+     */
+    private void assertMatchesClient(Protocol protocol, int port, Workload workload) throws Exception {
+        List<String> outliers = List.of();
+        for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
+            Window w = workload.run(attempt);
+            outliers = compare(protocol, port, w.from(), w.to(), w.calls());
+            if (outliers.size() <= w.calls().size() / 50) {
+                return;
+            }
+            log.warn("{} run {}: {} of {} calls outside 10%/1 ms of the client (load average {}): running it again",
+                    protocol, attempt, outliers.size(), w.calls().size(),
+                    java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+        }
+        assertThat(outliers).as("calls outside 10%%/1 ms in each of %d runs; last run", ATTEMPTS).isEmpty();
+    }
+
     /**
      * The client-side records of this JVM to {@code port} that started within [from, to], decoded:
      * exactly the calls of {@code truth}, in order, with the same method and status, and latency
-     * inside the client's and within 10% or 1 ms of it.
+     * inside the client's. Returns the calls whose latency is not within 10% or 1 ms of the client's.
      */
-    private void checkAgainstClient(Protocol protocol, int port, long from, long to, List<Call> truth) throws Exception {
+    private List<String> compare(Protocol protocol, int port, long from, long to, List<Call> truth) throws Exception {
         List<L7Record> records = awaitCount(truth.size(), () -> l7.stream()
                 .filter(r -> r.side() == L7Record.Side.CLIENT && r.serverPort() == port
                         && r.startMonotonicNanos() >= from && r.startMonotonicNanos() <= to)
@@ -287,9 +317,7 @@ class DatabaseTrafficIT {
         int n = sorted.length;
         log.info("{} over {} calls: client minus kernel latency p50 {} us, p99 {} us, max {} us; outside 10%/1 ms: {}",
                 protocol, n, sorted[n / 2] / 1_000, sorted[n * 99 / 100] / 1_000, sorted[n - 1] / 1_000, outliers);
-        // As in EbpfSensorIT: a loaded machine can hold the client thread off a CPU between the last
-        // read and its clock read; a pairing error would be off by whole exchanges, for all of them.
-        assertThat(outliers.size()).as("outside 10%%/1 ms: %s", outliers).isLessThanOrEqualTo(n / 50);
+        return outliers;
     }
 
     private static <T> List<T> awaitCount(int n, java.util.function.Supplier<List<T>> query, String what)
