@@ -157,8 +157,8 @@ final class LocalServers {
                 s.close();
                 throw new IllegalStateException(s + " exited with " + s.process.exitValue() + ": " + out);
             }
-            try (Socket probe = new Socket(InetAddress.getLoopbackAddress(), s.port)) {
-                probe.close();
+            try {
+                new Socket(InetAddress.getLoopbackAddress(), s.port).close();
                 return s;
             } catch (IOException notYet) {
                 Thread.sleep(100);

@@ -33,6 +33,16 @@ import org.openjdk.jmh.infra.Blackhole;
  * <pre>
  * mvn -B -q -o -pl edge-agent -Pbench test-compile exec:exec [-Djmh.args="DatabaseDecoderBenchmark -f 1"]
  * </pre>
+ *
+ * <p>JMH's ops/s are per wall-clock second, which on a shared machine is a fraction of a core.
+ * {@link #main} measures the same operations per second of the benchmark thread's own CPU time
+ * (ThreadMXBean), i.e. per core whatever else runs:
+ * <pre>
+ * mvn -B -q -o -pl edge-agent test-compile dependency:build-classpath -Dmdep.outputFile=target/cp.txt \
+ *     -Dmdep.includeScope=test
+ * java -cp edge-agent/target/test-classes:edge-agent/target/classes:$(cat edge-agent/target/cp.txt) \
+ *     io.peregrine.agent.l7.DatabaseDecoderBenchmark [cpu-seconds]
+ * </pre>
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
@@ -73,6 +83,47 @@ public class DatabaseDecoderBenchmark {
         int i = next;
         next = i + 1 == requests.length ? 0 : i + 1;
         return i;
+    }
+
+    /**
+     * Messages per second of CPU time of this thread, per protocol: {@code decodeOnly} and
+     * {@code recognizeAndDecode}, after a warm-up, over at least {@code args[0]} CPU seconds each
+     * (default 3).
+     */
+    public static void main(String[] args) {
+        double seconds = args.length > 0 ? Double.parseDouble(args[0]) : 3;
+        java.lang.management.ThreadMXBean cpu = java.lang.management.ManagementFactory.getThreadMXBean();
+        for (String p : new String[] {"postgres", "mysql", "redis", "memcached", "mongo"}) {
+            DatabaseDecoderBenchmark b = new DatabaseDecoderBenchmark();
+            b.protocol = p;
+            b.load();
+            StringBuilder line = new StringBuilder(p);
+            for (boolean classify : new boolean[] {false, true}) {
+                long sink = 0;
+                for (int warm = 0; warm < 2; warm++) {
+                    long ops = 0;
+                    long start = cpu.getCurrentThreadCpuTime();
+                    long budget = (long) ((warm == 0 ? 1 : seconds) * 1e9);
+                    long used;
+                    do {
+                        for (int k = 0; k < 10_000; k++) {
+                            Exchange e = classify ? b.recognizeAndDecode() : b.decodeOnly();
+                            sink += e == null ? 0 : e.hashCode();
+                        }
+                        ops += 10_000;
+                        used = cpu.getCurrentThreadCpuTime() - start;
+                    } while (used < budget);
+                    if (warm == 1) {
+                        line.append(String.format(java.util.Locale.ROOT, "  %s %.2f M msg/cpu-s",
+                                classify ? "recognizeAndDecode" : "decodeOnly", ops / (used / 1e9) / 1e6));
+                    }
+                }
+                if (sink == 42) {
+                    line.append(' '); // keeps the results alive
+                }
+            }
+            System.out.println(line);
+        }
     }
 
     @Benchmark
