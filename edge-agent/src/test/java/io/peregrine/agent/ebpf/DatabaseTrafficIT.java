@@ -43,11 +43,12 @@ class DatabaseTrafficIT {
 
     private static final Logger log = LoggerFactory.getLogger(DatabaseTrafficIT.class);
     private static final int PID = (int) ProcessHandle.current().pid();
-    private static final Duration BOUND = Duration.ofSeconds(30);
+    private static final Duration BOUND = Duration.ofSeconds(20);
     private static final int WARMUP = 500;
     private static final int ATTEMPTS = 5;
 
     private static final Queue<L7Record> l7 = new ConcurrentLinkedQueue<>();
+    private static final java.util.Set<Integer> ports = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private static EbpfSensor sensor;
     private static volatile SensorStats stats;
     private final Decoders decoders = Decoders.all();
@@ -61,6 +62,7 @@ class DatabaseTrafficIT {
         EbpfTestSupport.requireEbpfHost();
         sensor = new EbpfSensor(new EbpfSensorConfig(Map.of(
                 EbpfSensorConfig.IGNORE_OWN_PROCESS, "false",
+                EbpfSensorConfig.RING_BYTES, Integer.toString(32 << 20),
                 EbpfSensorConfig.POLL_MS, "20",
                 EbpfSensorConfig.STATS_MS, "200")), new SensorListener() {
                     @Override
@@ -68,8 +70,10 @@ class DatabaseTrafficIT {
 
                     @Override
                     public void onL7(L7Record r) {
-                        if (r.pid() == PID || r.side() == L7Record.Side.SERVER) {
-                            l7.add(r); // this JVM's, and servers' (the database's side, for the log)
+                        // Both sides of the exchanges with the test's servers, nothing else: the host
+                        // may be busy with other traffic, all of which the sensor reports.
+                        if (ports.contains(r.serverPort())) {
+                            l7.add(r);
                         }
                     }
 
@@ -263,13 +267,29 @@ class DatabaseTrafficIT {
      * {@value #ATTEMPTS} times: the gap between the kernel's interval and the client's is the client
      * thread's own time, which a loaded CI machine stretches at random (the kernel's interval lies
      * inside the client's on every call, which the comparison asserts), whereas a pairing error
-     * would repeat on every run.
+     * would repeat on every run. A run during which the kernel dropped L7 records (the ring buffer
+     * filled with other traffic on a shared host; the loader counts drops) runs again too; a
+     * mismatch without drops fails at once.
      */
     private void assertMatchesClient(Protocol protocol, int port, Workload workload) throws Exception {
+        ports.add(port);
         List<String> outliers = List.of();
         for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
+            long dropsBefore = currentStats().ringDropsL7();
             Window w = workload.run(attempt);
-            outliers = compare(protocol, port, w.from(), w.to(), w.calls());
+            try {
+                outliers = compare(protocol, port, w.from(), w.to(), w.calls());
+            } catch (AssertionError e) {
+                long dropped = currentStats().ringDropsL7() - dropsBefore;
+                if (dropped == 0 || attempt == ATTEMPTS) {
+                    throw e;
+                }
+                // The ring buffer overflowed (other traffic on the host): records lost in the kernel,
+                // and counted. The comparison says nothing then; run the workload again.
+                log.warn("{} run {}: the kernel dropped {} L7 records meanwhile (ring buffer full): running it again",
+                        protocol, attempt, dropped);
+                continue;
+            }
             if (outliers.size() <= w.calls().size() / 50) {
                 return;
             }
@@ -339,6 +359,17 @@ class DatabaseTrafficIT {
                 + "server-side records in the window: {}", protocol, n, sorted[n / 2] / 1_000, sorted[n * 99 / 100] / 1_000,
                 sorted[n - 1] / 1_000, outliers, serverSide);
         return outliers;
+    }
+
+    /** Counters of a stats record taken after this call (the loader writes one every 200 ms). */
+    private static SensorStats currentStats() throws InterruptedException {
+        SensorStats before = stats;
+        long deadline = System.nanoTime() + BOUND.toNanos();
+        while (stats == before && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertThat(stats).as("sensor stats").isNotNull();
+        return stats;
     }
 
     private static <T> List<T> awaitCount(int n, java.util.function.Supplier<List<T>> query, String what)
