@@ -5,6 +5,11 @@ import io.peregrine.agent.l7.http.Http1Decoder;
 import io.peregrine.agent.l7.http2.GrpcDecoder;
 import io.peregrine.agent.l7.http2.Http2Decoder;
 import io.peregrine.agent.l7.kafka.KafkaDecoder;
+import io.peregrine.agent.l7.memcached.MemcachedDecoder;
+import io.peregrine.agent.l7.mongo.MongoDecoder;
+import io.peregrine.agent.l7.mysql.MysqlDecoder;
+import io.peregrine.agent.l7.postgres.PostgresDecoder;
+import io.peregrine.agent.l7.redis.RedisDecoder;
 import io.peregrine.schema.Protocol;
 import java.util.List;
 
@@ -21,15 +26,25 @@ public final class Decoders {
         this.decoders = List.copyOf(decoders);
     }
 
-    /** Every decoder of this module, the most specific recognizers first. */
+    /**
+     * Every decoder of this module, the most specific recognizers first: HTTP/1 and HTTP/2 (gRPC
+     * before HTTP/2: the same connections, gRPC the more specific), MongoDB (a 16-byte header with
+     * an opcode), the other binary protocols, then the text ones; Redis before Memcached, because
+     * an inline {@code get k} is Memcached's unless the port is Redis's. Each recognizer is tested
+     * against the other protocols' fixtures, so the order only breaks ties.
+     */
     public static Decoders all() {
-        // gRPC before HTTP/2: both read the same connections, gRPC is the more specific.
         return new Decoders(List.of(
                 new Http1Decoder(),
                 new GrpcDecoder(),
                 new Http2Decoder(),
+                new MongoDecoder(),
+                new PostgresDecoder(),
+                new MysqlDecoder(),
                 new KafkaDecoder(),
-                new DnsDecoder()));
+                new DnsDecoder(),
+                new RedisDecoder(),
+                new MemcachedDecoder()));
     }
 
     public List<ProtocolDecoder> list() {

@@ -1,0 +1,388 @@
+package io.peregrine.agent.ebpf;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.peregrine.agent.l7.Decoders;
+import io.peregrine.agent.l7.Exchange;
+import io.peregrine.agent.l7.ProtocolDecoder;
+import io.peregrine.schema.Protocol;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.exceptions.JedisDataException;
+
+/**
+ * The sensor and the database decoders against real servers and real client libraries on loopback:
+ * redis-server with Jedis, PostgreSQL with pgjdbc, MariaDB with Connector/J (Debian packages, each
+ * started by the test). Each workload is a known sequence of commands, some of which fail on the
+ * server; the L7 records of this JVM's connections to the server's port, decoded by
+ * {@link Decoders#all()}, must match the client's ground truth: same count, same command and status
+ * in the same order, latency within 10% or 1 ms of what the client measured around each call (for
+ * 98% of the calls of one run, with up to five runs: see {@link #assertMatchesClient}).
+ *
+ * <p>Needs root, BTF and the servers; skipped without them on a developer machine, failed in CI.
+ */
+class DatabaseTrafficIT {
+
+    private static final Logger log = LoggerFactory.getLogger(DatabaseTrafficIT.class);
+    private static final int PID = (int) ProcessHandle.current().pid();
+    private static final Duration BOUND = Duration.ofSeconds(20);
+    private static final int WARMUP = 500;
+    private static final int ATTEMPTS = 5;
+
+    private static final Queue<L7Record> l7 = new ConcurrentLinkedQueue<>();
+    private static final java.util.Set<Integer> ports = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private static EbpfSensor sensor;
+    private static volatile SensorStats stats;
+    private final Decoders decoders = Decoders.all();
+
+    /** What the client did and saw for one call. */
+    private record Call(String method, String status, long nanos) {}
+
+    @BeforeAll
+    static void startSensor() throws Exception {
+        EbpfTestSupport.requireLoader();
+        EbpfTestSupport.requireEbpfHost();
+        sensor = new EbpfSensor(new EbpfSensorConfig(Map.of(
+                EbpfSensorConfig.IGNORE_OWN_PROCESS, "false",
+                EbpfSensorConfig.RING_BYTES, Integer.toString(32 << 20),
+                EbpfSensorConfig.POLL_MS, "20",
+                EbpfSensorConfig.STATS_MS, "200")), new SensorListener() {
+                    @Override
+                    public void onConnection(ConnectionRecord r) {}
+
+                    @Override
+                    public void onL7(L7Record r) {
+                        // Both sides of the exchanges with the test's servers, nothing else: the host
+                        // may be busy with other traffic, all of which the sensor reports.
+                        if (ports.contains(r.serverPort())) {
+                            l7.add(r);
+                        }
+                    }
+
+                    @Override
+                    public void onProcess(ProcessRecord r) {}
+
+                    @Override
+                    public void onStats(SensorStats s) {
+                        stats = s;
+                    }
+                });
+        sensor.start();
+        assertThat(sensor.awaitStarted(Duration.ofSeconds(60))).as("sensor state (%s)",
+                sensor.unavailabilityDetail().orElse("")).isEqualTo(EbpfSensor.State.RUNNING);
+    }
+
+    @AfterAll
+    static void stopSensor() {
+        if (sensor != null) {
+            sensor.close();
+            log.info("sensor stopped: restarts={}, bad frames={}, last stats={}", sensor.restarts(), sensor.badFrames(), stats);
+            assertThat(sensor.restarts()).isZero();
+            assertThat(sensor.badFrames()).isEmpty();
+        }
+    }
+
+    @Test
+    void shouldReportEveryRedisCommandWithItsErrorAndLatency() throws Exception {
+        EbpfTestSupport.require(LocalServers.installed("redis-server"), "redis-server is not installed");
+        try (LocalServers.Server server = LocalServers.redis(); Jedis jedis = new Jedis("127.0.0.1", server.port)) {
+            jedis.set("text", "not a number");
+            for (int i = 0; i < WARMUP; i++) { // the client's code compiled, its error path included
+                try {
+                    if (i % 25 == 24) {
+                        jedis.incr("text");
+                    }
+                    jedis.get("warmup");
+                } catch (JedisDataException expected) {
+                    // as in the workload
+                }
+            }
+            assertMatchesClient(Protocol.REDIS, server.port, attempt -> {
+                List<Call> truth = new ArrayList<>();
+                long from = System.nanoTime();
+                for (int i = 0; i < 500; i++) {
+                    String method;
+                    String status = "ok";
+                    long t0 = System.nanoTime();
+                    try {
+                        switch (i % 25) {
+                            case 24 -> {
+                                method = "INCR"; // on a string that is no number: -ERR, 20 times
+                                jedis.incr("text");
+                            }
+                            case 0, 5, 10, 15, 20 -> {
+                                method = "SET";
+                                jedis.set("user:" + i, "v" + i);
+                            }
+                            case 1, 6, 11, 16, 21 -> {
+                                method = "HSET";
+                                jedis.hset("h:" + (i % 7), "f" + i, "x");
+                            }
+                            case 2, 7, 12, 17, 22 -> {
+                                method = "INCR";
+                                jedis.incr("counter");
+                            }
+                            case 3, 8, 13, 18, 23 -> {
+                                method = "LPUSH";
+                                jedis.lpush("list", "e" + i);
+                            }
+                            default -> {
+                                method = "GET";
+                                jedis.get("user:" + (i - 4));
+                            }
+                        }
+                    } catch (JedisDataException expected) {
+                        method = "INCR";
+                        status = "error";
+                    }
+                    truth.add(new Call(method, status, System.nanoTime() - t0));
+                }
+                long to = System.nanoTime();
+                assertThat(truth.stream().filter(c -> c.status().equals("error"))).hasSize(20);
+                return new Window(from, to, truth);
+            });
+        }
+    }
+
+    @Test
+    void shouldReportEveryPostgresQueryWithItsSqlStateAndLatency() throws Exception {
+        EbpfTestSupport.require(LocalServers.installed("postgres"), "PostgreSQL (postgresql package) is not installed");
+        EbpfTestSupport.require(LocalServers.installed("setpriv") || !EbpfTestSupport.isRoot(), "setpriv is not installed");
+        try (LocalServers.Server server = LocalServers.postgres();
+                Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + server.port
+                        + "/postgres?user=postgres&sslmode=disable")) {
+            assertMatchesClient(Protocol.POSTGRES, server.port, sqlWorkload(c, "42P01"));
+        }
+    }
+
+    @Test
+    void shouldReportEveryMariadbQueryWithItsErrorNumberAndLatency() throws Exception {
+        EbpfTestSupport.require(LocalServers.installed("mariadbd") && LocalServers.installed("mariadb-install-db"),
+                "MariaDB (mariadb-server package) is not installed");
+        try (LocalServers.Server server = LocalServers.mariadb()) {
+            try (Connection admin = DriverManager.getConnection("jdbc:mariadb://127.0.0.1:" + server.port + "/?user=root");
+                    Statement s = admin.createStatement()) {
+                s.execute("CREATE DATABASE it");
+            }
+            try (Connection c = DriverManager.getConnection("jdbc:mariadb://127.0.0.1:" + server.port + "/it?user=root")) {
+                assertMatchesClient(Protocol.MYSQL, server.port, sqlWorkload(c, "1146"));
+            }
+        }
+    }
+
+    /**
+     * 200 statements, 10 of which fail (a table that does not exist), through a plain Statement:
+     * one exchange each, on a table of their own per attempt. First the same workload twice on
+     * other tables, unmeasured, so that the driver's code (error paths included) is compiled:
+     * until then its own work is milliseconds a call, which is the client's time, not the
+     * exchange's.
+     */
+    private static Workload sqlWorkload(Connection c, String missingTableStatus) throws SQLException {
+        Statement s = c.createStatement(); // closed with the connection
+        for (String table : List.of("warm1", "warm2")) {
+            s.execute("CREATE TABLE " + table + " (id INT PRIMARY KEY, name VARCHAR(64), qty INT)");
+            runSql(s, table, missingTableStatus);
+        }
+        return attempt -> {
+            String table = "items" + attempt;
+            s.execute("CREATE TABLE " + table + " (id INT PRIMARY KEY, name VARCHAR(64), qty INT)");
+            long from = System.nanoTime();
+            List<Call> truth = runSql(s, table, missingTableStatus);
+            long to = System.nanoTime();
+            assertThat(truth.stream().filter(x -> !x.status().equals("ok"))).hasSize(10);
+            return new Window(from, to, truth);
+        };
+    }
+
+    private static List<Call> runSql(Statement s, String table, String missingTableStatus) throws SQLException {
+        List<Call> truth = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            String method;
+            String status = "ok";
+            long t0 = System.nanoTime();
+            try {
+                switch (i % 20) {
+                    case 19 -> {
+                        method = "SELECT";
+                        s.executeQuery("SELECT * FROM no_such_table WHERE id = " + i).close();
+                    }
+                    case 0, 4, 8, 12, 16 -> {
+                        method = "INSERT";
+                        s.executeUpdate("INSERT INTO " + table + " (id, name, qty) VALUES (" + i + ", 'item " + i + "', "
+                                + i + ")");
+                    }
+                    case 1, 5, 9, 13, 17 -> {
+                        method = "UPDATE";
+                        s.executeUpdate("UPDATE " + table + " SET qty = qty + 1 WHERE id = " + (i - 1));
+                    }
+                    default -> {
+                        method = "SELECT";
+                        try (ResultSet rs = s.executeQuery("SELECT name, qty FROM " + table + " WHERE id IN (" + i + ", "
+                                + (i - 1) + ", " + (i - 2) + ")")) {
+                            while (rs.next()) {
+                                rs.getString(1);
+                            }
+                        }
+                    }
+                }
+            } catch (SQLException expected) {
+                method = "SELECT";
+                status = missingTableStatus;
+            }
+            truth.add(new Call(method, status, System.nanoTime() - t0));
+        }
+        return truth;
+    }
+
+    /** The calls of one run of a workload, and the monotonic-clock window they ran in. */
+    private record Window(long from, long to, List<Call> calls) {}
+
+    /** Runs a workload (attempt 1, 2, ...) and returns what the client saw. */
+    private interface Workload {
+        Window run(int attempt) throws Exception;
+    }
+
+    /**
+     * Runs the workload and compares the sensor's decoded records with it (see {@link #compare}).
+     * Count, order, commands and statuses must match on every run. Latency must be within 10% or
+     * 1 ms of the client's for 98% of the calls; when it is not, the workload runs again, up to
+     * {@value #ATTEMPTS} times: the gap between the kernel's interval and the client's is the client
+     * thread's own time, which a loaded CI machine stretches at random (the kernel's interval lies
+     * inside the client's on every call, which the comparison asserts), whereas a pairing error
+     * would repeat on every run. A run during which the kernel dropped L7 records (the ring buffer
+     * filled with other traffic on a shared host; the loader counts drops) runs again too; a
+     * mismatch without drops fails at once.
+     */
+    private void assertMatchesClient(Protocol protocol, int port, Workload workload) throws Exception {
+        ports.add(port);
+        List<String> outliers = List.of();
+        for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
+            long dropsBefore = currentStats().ringDropsL7();
+            Window w = workload.run(attempt);
+            try {
+                outliers = compare(protocol, port, w.from(), w.to(), w.calls());
+            } catch (AssertionError e) {
+                long dropped = currentStats().ringDropsL7() - dropsBefore;
+                if (dropped == 0 || attempt == ATTEMPTS) {
+                    throw e;
+                }
+                // The ring buffer overflowed (other traffic on the host): records lost in the kernel,
+                // and counted. The comparison says nothing then; run the workload again.
+                log.warn("{} run {}: the kernel dropped {} L7 records meanwhile (ring buffer full): running it again",
+                        protocol, attempt, dropped);
+                continue;
+            }
+            if (outliers.size() <= w.calls().size() / 50) {
+                return;
+            }
+            log.warn("{} run {}: {} of {} calls outside 10%/1 ms of the client (load average {}): running it again",
+                    protocol, attempt, outliers.size(), w.calls().size(),
+                    java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+        }
+        assertThat(outliers).as("calls outside 10%%/1 ms in each of %d runs; last run", ATTEMPTS).isEmpty();
+    }
+
+    /**
+     * The client-side records of this JVM to {@code port} that started within [from, to], decoded:
+     * exactly the calls of {@code truth}, in order, with the same method and status, and latency
+     * inside the client's; for Redis and MariaDB the same of the server's side. Returns the calls
+     * whose client-side latency is not within 10% or 1 ms of the client's.
+     */
+    private List<String> compare(Protocol protocol, int port, long from, long to, List<Call> truth) throws Exception {
+        List<L7Record> records = awaitCount(truth.size(), () -> l7.stream()
+                .filter(r -> r.pid() == PID && r.side() == L7Record.Side.CLIENT && r.serverPort() == port
+                        && r.startMonotonicNanos() >= from && r.startMonotonicNanos() <= to)
+                .sorted(Comparator.comparingLong(L7Record::startMonotonicNanos))
+                .collect(Collectors.toList()), protocol + " client records");
+        List<String> outliers = new ArrayList<>();
+        long[] gaps = new long[truth.size()];
+        for (int i = 0; i < truth.size(); i++) {
+            L7Record r = records.get(i);
+            Call call = truth.get(i);
+            ProtocolDecoder d = decoders.recognize(r.request(), r.serverPort());
+            assertThat(d).as("decoder recognising %s", r).isNotNull();
+            assertThat(d.protocol()).isEqualTo(protocol);
+            Exchange e = d.decode(r.request(), r.response());
+            assertThat(e).as("decoded %s", r).isNotNull();
+            assertThat(e.method()).as("method of call %d (%s)", i, r).isEqualTo(call.method());
+            assertThat(e.status()).as("status of call %d (%s)", i, r).isEqualTo(call.status());
+            assertThat(e.error()).isEqualTo(!call.status().equals("ok"));
+            assertThat(r.latencyNanos()).as("call %d: kernel latency inside the client's", i)
+                    .isPositive().isLessThanOrEqualTo(call.nanos());
+            gaps[i] = call.nanos() - r.latencyNanos();
+            if (gaps[i] > Math.max(call.nanos() / 10, 1_000_000)) {
+                outliers.add(i + ": kernel " + r.latencyNanos() / 1_000 + " us, client " + call.nanos() / 1_000 + " us ("
+                        + r.requestBytes() + " B / " + r.responseBytes() + " B)");
+            }
+        }
+        // The server's own side of the same exchanges, where the kernel sees it: Redis and MariaDB
+        // serve a connection in the process (thread) that accepted it. PostgreSQL does not: the
+        // postmaster accepts and a forked backend reads and writes, on a (pid, fd) the sensor does
+        // not track, so there the server side is absent.
+        List<L7Record> server = l7.stream().filter(r -> r.side() == L7Record.Side.SERVER && r.serverPort() == port
+                        && r.startMonotonicNanos() >= from && r.startMonotonicNanos() <= to)
+                .sorted(Comparator.comparingLong(L7Record::startMonotonicNanos)).collect(Collectors.toList());
+        long serverSide = server.size();
+        if (protocol != Protocol.POSTGRES) {
+            assertThat(server).as("%s server-side records", protocol).hasSize(truth.size());
+            for (int i = 0; i < truth.size(); i++) {
+                L7Record r = server.get(i);
+                Exchange e = decoders.forProtocol(protocol).decode(r.request(), r.response());
+                assertThat(e).as("server side of call %d (%s)", i, r).isNotNull();
+                assertThat(e.method()).as("server side of call %d", i).isEqualTo(truth.get(i).method());
+                assertThat(e.status()).as("server side of call %d", i).isEqualTo(truth.get(i).status());
+                assertThat(r.latencyNanos()).isLessThanOrEqualTo(truth.get(i).nanos());
+            }
+        }
+        long[] sorted = gaps.clone();
+        Arrays.sort(sorted);
+        int n = sorted.length;
+        log.info("{} over {} calls: client minus kernel latency p50 {} us, p99 {} us, max {} us; outside 10%/1 ms: {}; "
+                + "server-side records in the window: {}", protocol, n, sorted[n / 2] / 1_000, sorted[n * 99 / 100] / 1_000,
+                sorted[n - 1] / 1_000, outliers, serverSide);
+        return outliers;
+    }
+
+    /** Counters of a stats record taken after this call (the loader writes one every 200 ms). */
+    private static SensorStats currentStats() throws InterruptedException {
+        SensorStats before = stats;
+        long deadline = System.nanoTime() + BOUND.toNanos();
+        while (stats == before && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertThat(stats).as("sensor stats").isNotNull();
+        return stats;
+    }
+
+    private static <T> List<T> awaitCount(int n, java.util.function.Supplier<List<T>> query, String what)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + BOUND.toNanos();
+        List<T> got = query.get();
+        while (got.size() < n && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+            got = query.get();
+        }
+        Thread.sleep(200); // and nothing more arrives
+        got = query.get();
+        assertThat(got).as(what).hasSize(n);
+        return got;
+    }
+}
