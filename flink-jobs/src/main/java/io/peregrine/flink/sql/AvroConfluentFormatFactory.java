@@ -113,11 +113,8 @@ public final class AvroConfluentFormatFactory implements DeserializationFormatFa
                                                                        DataType physicalDataType) {
                 RowType rowType = (RowType) physicalDataType.getLogicalType();
                 Schema reader = schema.map(s -> checkedSchema(s, rowType)).orElseGet(() -> derivedSchema(rowType));
-                TypeInformation<RowData> typeInfo = ctx.createTypeInformation(physicalDataType);
-                RegistryAvroDeserializationSchema<GenericRecord> avro = new RegistryAvroDeserializationSchema<>(
-                        GenericRecord.class, reader, new RegistrySchemaCoder.Provider(null, registry, true));
-                return new RegistryRowDataDeserializationSchema(new AvroRowDataDeserializationSchema(avro,
-                        AvroToRowDataConverters.createRowConverter(rowType, true), typeInfo), ignoreParseErrors);
+                return decoder(rowType, reader, ctx.createTypeInformation(physicalDataType), registry,
+                        ignoreParseErrors);
             }
 
             @Override
@@ -153,6 +150,15 @@ public final class AvroConfluentFormatFactory implements DeserializationFormatFa
                 return ChangelogMode.insertOnly();
             }
         };
+    }
+
+    /** The runtime decoder of rows of {@code rowType} from values written in any schema {@code reader} can read. */
+    static DeserializationSchema<RowData> decoder(RowType rowType, Schema reader, TypeInformation<RowData> typeInfo,
+                                                  Map<String, String> registry, boolean ignoreParseErrors) {
+        RegistryAvroDeserializationSchema<GenericRecord> avro = new RegistryAvroDeserializationSchema<>(
+                GenericRecord.class, reader, new RegistrySchemaCoder.Provider(null, registry, true));
+        return new RegistryRowDataDeserializationSchema(new AvroRowDataDeserializationSchema(avro,
+                AvroToRowDataConverters.createRowConverter(rowType, true), typeInfo), ignoreParseErrors);
     }
 
     /**

@@ -46,13 +46,14 @@ final class RegistryRowDataDeserializationSchema implements DeserializationSchem
         UnreadableRecordException bad;
         try {
             return avro.deserialize(message);
-        } catch (UnreadableRecordException e) {
-            bad = e;
-        } catch (EOFException e) {
-            bad = new UnreadableRecordException(Reason.CORRUPT_BODY, "the Avro body ends early (truncated record)", e);
-        } catch (AvroRuntimeException | IndexOutOfBoundsException | NegativeArraySizeException | ClassCastException
-                 | IllegalArgumentException | UnsupportedOperationException e) {
-            bad = new UnreadableRecordException(Reason.CORRUPT_BODY, "the Avro body does not decode: " + e, e);
+        } catch (IOException | RuntimeException e) {
+            // flink-avro wraps whatever went wrong in IOException("Failed to deserialize Avro record.").
+            Throwable cause = e.getMessage() != null && e.getMessage().startsWith("Failed to deserialize")
+                    && e.getCause() != null ? e.getCause() : e;
+            bad = classify(cause);
+            if (bad == null) {
+                throw cause instanceof IOException io ? io : new IOException(cause.getMessage(), cause);
+            }
         }
         if (!ignoreParseErrors) {
             throw bad;
@@ -65,6 +66,22 @@ final class RegistryRowDataDeserializationSchema implements DeserializationSchem
             log.warn("skipping unreadable records ('ignore-parse-errors' = 'true'); first: {}", bad.getMessage());
         } else {
             log.debug("skipped unreadable record: {}", bad.getMessage());
+        }
+        return null;
+    }
+
+    /** The record-level problem {@code e} reports, or null when it is not the record's fault. */
+    private static UnreadableRecordException classify(Throwable e) {
+        if (e instanceof UnreadableRecordException u) {
+            return u;
+        }
+        if (e instanceof EOFException) {
+            return new UnreadableRecordException(Reason.CORRUPT_BODY, "the Avro body ends early (truncated record)", e);
+        }
+        if (e instanceof AvroRuntimeException || e instanceof IndexOutOfBoundsException
+                || e instanceof NegativeArraySizeException || e instanceof ClassCastException
+                || e instanceof IllegalArgumentException || e instanceof UnsupportedOperationException) {
+            return new UnreadableRecordException(Reason.CORRUPT_BODY, "the Avro body does not decode: " + e, e);
         }
         return null;
     }
