@@ -16,7 +16,15 @@ import java.io.ByteArrayInputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.Map;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -38,6 +46,9 @@ class SqlCommandIT {
     @RegisterExtension
     static final EmbeddedKafkaExtension KAFKA = new EmbeddedKafkaExtension();
 
+    static final AppId BATCH = AppId.newBuilder(SampleRecords.checkoutApp()).setId("systemd/nightly-batch")
+            .setName("nightly-batch").build();
+
     static SchemaRegistryServer registry;
 
     @BeforeAll
@@ -52,11 +63,14 @@ class SqlCommandIT {
         try (KafkaProducer<String, ServiceSliWindow> producer = new KafkaProducer<>(
                 Map.of("bootstrap.servers", KAFKA.bootstrapServers()), new StringSerializer(),
                 topics.sli().valueSerde().serializer())) {
-            // checkout: 3 windows, p99 80/120/100 ms, 2 errors in 300 requests; postgres: 1 window, p99 5 ms.
-            producer.send(record(topics, window(SampleRecords.checkoutApp(), 0, 100, 0, 80)));
-            producer.send(record(topics, window(SampleRecords.checkoutApp(), 1, 100, 2, 120)));
-            producer.send(record(topics, window(SampleRecords.checkoutApp(), 2, 100, 0, 100)));
-            producer.send(record(topics, window(SampleRecords.postgresApp(), 0, 50, 0, 5)));
+            // In the last hour: checkout 3 windows (p99 80/120/100 ms, 2 errors and 3 slow requests
+            // in 300), postgres 1 window (p99 5 ms). Two hours ago: batch, 1 window, p99 900 ms.
+            Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+            producer.send(record(topics, window(SampleRecords.checkoutApp(), now.minusSeconds(1800), 100, 0, 0, 80)));
+            producer.send(record(topics, window(SampleRecords.checkoutApp(), now.minusSeconds(1790), 100, 2, 3, 120)));
+            producer.send(record(topics, window(SampleRecords.checkoutApp(), now.minusSeconds(1780), 100, 0, 0, 100)));
+            producer.send(record(topics, window(SampleRecords.postgresApp(), now.minusSeconds(600), 50, 0, 0, 5)));
+            producer.send(record(topics, window(BATCH, now.minusSeconds(7200), 10, 0, 0, 900)));
             producer.flush();
         }
     }
@@ -72,16 +86,17 @@ class SqlCommandIT {
         return new ProducerRecord<>(topics.sli().name(), w.getApp().getId(), w);
     }
 
-    private static ServiceSliWindow window(AppId app, int index, long requests, long errors, long p99Ms) {
+    private static ServiceSliWindow window(AppId app, Instant start, long requests, long errors, long slow,
+                                           long p99Ms) {
         ServiceSliWindow w = SampleRecords.serviceSliWindow();
         w.setApp(app);
-        w.setWindowStart(SampleRecords.T0.plus(Duration.ofSeconds(10L * index)));
-        w.setWindowEnd(SampleRecords.T0.plus(Duration.ofSeconds(10L * index + 10)));
+        w.setWindowStart(start);
+        w.setWindowEnd(start.plusSeconds(10));
         w.setRequests(requests);
         w.setErrors(errors);
         w.setTotal(requests);
         w.setAvailabilityGood(requests - errors);
-        w.setLatencyGood(requests - errors);
+        w.setLatencyGood(requests - errors - slow);
         w.setP99Ns(p99Ms * 1_000_000L);
         return w;
     }
@@ -114,10 +129,51 @@ class SqlCommandIT {
         Run run = sql(null, "SELECT app.id AS app, MAX(p99_ns) / 1000000 AS worst_p99_ms, SUM(errors) AS errors "
                 + "FROM sli GROUP BY app.id ORDER BY worst_p99_ms DESC");
         assertThat(run.exit()).as(run.err()).isZero();
-        assertThat(run.out()).contains("| app ", "| worst_p99_ms |", "2 rows");
+        assertThat(run.out()).contains("| app ", "| worst_p99_ms |", "3 rows");
         String[] lines = run.out().split("\n");
-        assertThat(lines[3]).contains(SampleRecords.checkoutApp().getId()).contains("| 120 ").contains("| 2 ");
-        assertThat(lines[4]).contains(SampleRecords.postgresApp().getId()).contains("| 5 ").contains("| 0 ");
+        assertThat(lines[3]).contains(BATCH.getId()).contains("| 900 ").contains("| 0 ");
+        assertThat(lines[4]).contains(SampleRecords.checkoutApp().getId()).contains("| 120 ").contains("| 2 ");
+        assertThat(lines[5]).contains(SampleRecords.postgresApp().getId()).contains("| 5 ").contains("| 0 ");
+    }
+
+    /** The README's examples, as written there. */
+    private static List<String> readmeQueries() throws IOException {
+        String readme = Files.readString(Path.of("../flink-jobs/README.md"));
+        Matcher m = Pattern.compile("```sql\n(.*?)```", Pattern.DOTALL).matcher(readme);
+        List<String> out = new ArrayList<>();
+        while (m.find()) {
+            out.add(m.group(1));
+        }
+        assertThat(out).hasSize(2);
+        return out;
+    }
+
+    @Test
+    void shouldAnswerTheReadmesSlowestServicesInTheLastHour() throws IOException {
+        Run run = sql(null, readmeQueries().get(0));
+        assertThat(run.exit()).as(run.err()).isZero();
+        String[] lines = run.out().split("\n");
+        assertThat(lines[1]).contains("| app ", "| worst_p99_ms ", "| mean_ms ", "| requests ");
+        // The sample sketch's mean, whatever it is, is the same in every window.
+        assertThat(lines[3]).contains(SampleRecords.checkoutApp().getId()).contains("| 120 ").contains("| 300 ");
+        assertThat(lines[4]).contains(SampleRecords.postgresApp().getId()).contains("| 5 ").contains("| 50 ");
+        assertThat(run.out()).doesNotContain(BATCH.getId()).contains("2 rows");
+    }
+
+    @Test
+    void shouldAnswerTheReadmesErrorBudgetLeftPerApp() throws IOException {
+        Run run = sql(null, readmeQueries().get(1));
+        assertThat(run.exit()).as(run.err()).isZero();
+        String[] lines = run.out().split("\n");
+        assertThat(lines[1]).contains("| availability_budget_left_pct ", "| latency_budget_left_pct ");
+        // checkout: 2 failed of 300 against a budget of 0.3 -> 1 - 2/0.3 = -566.7 %; 5 not good against 3 -> -66.7 %.
+        assertThat(lines[3]).contains(SampleRecords.checkoutApp().getId()).contains("| 300 ").contains("| 2 ")
+                .contains("| -566.7 ").contains("| -66.7 ");
+        // postgres and the batch tie at 100 %, in either order.
+        assertThat(List.of(lines[4], lines[5])).allSatisfy(l -> assertThat(l).contains("| 100.0 "))
+                .anySatisfy(l -> assertThat(l).contains(SampleRecords.postgresApp().getId()))
+                .anySatisfy(l -> assertThat(l).contains(BATCH.getId()));
+        assertThat(run.out()).contains("3 rows");
     }
 
     @Test
@@ -125,7 +181,7 @@ class SqlCommandIT {
         Run run = sql("SHOW TABLES;\nSELECT COUNT(*) AS n\n  FROM sli;\nSELECT nope FROM sli;\n"
                 + "SELECT 'after the error' AS s;\nquit;\nSELECT 'never run';\n");
         assertThat(run.out()).contains("| sli ", "| raw_l7 ", "| dlq ")
-                .contains("| 4 |")
+                .contains("| 5 |")
                 .contains("| after the error |")
                 .doesNotContain("never run");
         assertThat(run.err()).contains("error: ").contains("nope");
