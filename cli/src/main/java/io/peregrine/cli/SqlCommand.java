@@ -20,6 +20,7 @@ import org.apache.flink.table.api.TableEnvironment;
 import org.apache.flink.table.api.TableResult;
 import org.apache.flink.types.Row;
 import org.apache.flink.util.CloseableIterator;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -75,6 +76,10 @@ final class SqlCommand implements Callable<Integer> {
             description = "Cut cells longer than this in printed tables (default ${DEFAULT-VALUE}; 0: never).")
     int maxWidth;
 
+    @Option(names = "--verbose", description = "Keep Flink's and Kafka's warnings on standard error "
+            + "(default: errors only; every MiniCluster query start and stop says something).")
+    boolean verbose;
+
     /** Where statements come from without a query argument; standard input unless a test says otherwise. */
     InputStream in = System.in;
 
@@ -82,6 +87,13 @@ final class SqlCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        if (!verbose) {
+            for (String noisy : List.of("org.apache.flink", "org.apache.kafka")) {
+                if (LoggerFactory.getLogger(noisy) instanceof ch.qos.logback.classic.Logger logger) {
+                    logger.setLevel(ch.qos.logback.classic.Level.ERROR);
+                }
+            }
+        }
         Map<String, String> extra = new TreeMap<>();
         connection.extraConfig().forEach((k, v) -> extra.put(k, String.valueOf(v)));
         PeregrineSql session = new PeregrineSql(connection.bootstrapServers(), connection.schemaRegistryUrl(),
