@@ -69,7 +69,20 @@ class AvroConfluentFormatIT {
 
     @RegisterExtension
     static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
-            .setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
+            .setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).setConfiguration(remoteClassLoading()).build());
+
+    /**
+     * A real cluster has none of the job jar's libraries on its class path; this one, the test's,
+     * has them all, so the shipped jar's classes (loaded child-first) would meet their twins from
+     * the parent. Resolving parent-first keeps one of each: the remote test then proves submission
+     * over REST with the jar shipped, not that the jar alone suffices (its content is checked by
+     * the shade configuration and the services file).
+     */
+    private static org.apache.flink.configuration.Configuration remoteClassLoading() {
+        org.apache.flink.configuration.Configuration conf = new org.apache.flink.configuration.Configuration();
+        conf.set(org.apache.flink.configuration.CoreOptions.CLASSLOADER_RESOLVE_ORDER, "parent-first");
+        return conf;
+    }
 
     static SchemaRegistryServer registry;
     static Topics topics;
@@ -260,6 +273,31 @@ class AvroConfluentFormatIT {
         assertThatThrownBy(() -> lenient.deserialize(unseen))
                 .isNotInstanceOf(UnreadableRecordException.class)
                 .hasMessageContaining("cannot fetch schema id 987653");
+    }
+
+    @Test
+    void shouldRunAQueryOnARemoteClusterShippingTheJobJar() throws Exception {
+        String run = "run-" + UUID.randomUUID();
+        produce(topics.sli(), run, SampleRecords.serviceSliWindow());
+        org.apache.flink.configuration.Configuration client = FLINK.getClientConfiguration();
+        String remote = client.get(org.apache.flink.configuration.RestOptions.ADDRESS) + ":"
+                + client.get(org.apache.flink.configuration.RestOptions.PORT);
+        // Integration tests run after `package`: the shaded job jar is there.
+        java.nio.file.Path jar = java.nio.file.Path.of("target/peregrine-flink-jobs.jar");
+        assertThat(jar).isRegularFile();
+        PeregrineSql session = new PeregrineSql(KAFKA.bootstrapServers(), registry.url(), false,
+                java.util.Optional.of(remote), java.util.Optional.of(jar), java.util.Optional.of(1), Map.of(), Map.of());
+        assertThat(rows(session.open(), "SELECT requests FROM sli WHERE kafka_key = '" + run + "'"))
+                .singleElement().satisfies(r -> assertThat(r.getField(0))
+                        .isEqualTo(SampleRecords.serviceSliWindow().getRequests()));
+
+        PeregrineSql noPort = new PeregrineSql(KAFKA.bootstrapServers(), registry.url(), false,
+                java.util.Optional.of("flink"), java.util.Optional.of(jar), java.util.Optional.empty(), Map.of(), Map.of());
+        assertThatThrownBy(noPort::open).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("HOST:PORT");
+        PeregrineSql noJar = new PeregrineSql(KAFKA.bootstrapServers(), registry.url(), false,
+                java.util.Optional.of(remote), java.util.Optional.of(java.nio.file.Path.of("missing.jar")),
+                java.util.Optional.empty(), Map.of(), Map.of());
+        assertThatThrownBy(noJar::open).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("missing.jar");
     }
 
     private static List<ConsumerRecord<byte[], byte[]>> readAll(String topic, String key) {
