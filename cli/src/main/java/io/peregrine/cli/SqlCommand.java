@@ -45,7 +45,7 @@ import picocli.CommandLine.Spec;
 final class SqlCommand implements Callable<Integer> {
 
     private static final Pattern INSERT = Pattern.compile(
-            "^(\\s|--[^\\n]*\\n|/\\*.*?\\*/)*(INSERT|EXECUTE|BEGIN)\\b", Pattern.CASE_INSENSITIVE | Pattern.DOTALL);
+            "^(\\s|--[^\\n]*\\n|/\\*.*?\\*/)*(INSERT|EXECUTE)\\b", Pattern.CASE_INSENSITIVE | Pattern.DOTALL);
 
     @Mixin
     ConnectionOptions connection;

@@ -2,7 +2,7 @@ package io.peregrine.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.peregrine.kafka.junit.EmbeddedKafkaExtension;
+import io.peregrine.kafka.EmbeddedKafka;
 import io.peregrine.registry.RegistryConfig;
 import io.peregrine.registry.SchemaRegistryServer;
 import io.peregrine.schema.AppId;
@@ -33,7 +33,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /**
@@ -43,8 +43,13 @@ import picocli.CommandLine;
  */
 class SqlCommandIT {
 
-    @RegisterExtension
-    static final EmbeddedKafkaExtension KAFKA = new EmbeddedKafkaExtension();
+    /**
+     * A broker of its own, not the JVM-wide shared one: these tests write to the catalog's topics
+     * (the tables are the shipped DDL, topic names and all), and other ITs read those topics whole.
+     */
+    @TempDir
+    static Path kafkaDir;
+    static EmbeddedKafka kafka;
 
     static final AppId BATCH = AppId.newBuilder(SampleRecords.checkoutApp()).setId("systemd/nightly-batch")
             .setName("nightly-batch").build();
@@ -53,15 +58,16 @@ class SqlCommandIT {
 
     @BeforeAll
     static void start() {
+        kafka = EmbeddedKafka.builder().dataDir(kafkaDir).port(0).controllerPort(0).start();
         registry = SchemaRegistryServer.start(RegistryConfig.builder()
-                .bootstrapServers(KAFKA.bootstrapServers()).host("127.0.0.1").port(0).build());
+                .bootstrapServers(kafka.bootstrapServers()).host("127.0.0.1").port(0).build());
         Topics topics = Topics.create(SchemaRegistryClient.create(Map.of("schema.registry.url", registry.url())),
                 SerdeConfig.from(Map.of()), 2);
-        try (Admin admin = Admin.create(Map.of("bootstrap.servers", KAFKA.bootstrapServers()))) {
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
             TopicAdmin.ensure(admin, topics.all(), (short) 1);
         }
         try (KafkaProducer<String, ServiceSliWindow> producer = new KafkaProducer<>(
-                Map.of("bootstrap.servers", KAFKA.bootstrapServers()), new StringSerializer(),
+                Map.of("bootstrap.servers", kafka.bootstrapServers()), new StringSerializer(),
                 topics.sli().valueSerde().serializer())) {
             // In the last hour: checkout 3 windows (p99 80/120/100 ms, 2 errors and 3 slow requests
             // in 300), postgres 1 window (p99 5 ms). Two hours ago: batch, 1 window, p99 900 ms.
@@ -79,6 +85,9 @@ class SqlCommandIT {
     static void stop() {
         if (registry != null) {
             registry.close();
+        }
+        if (kafka != null) {
+            kafka.close();
         }
     }
 
@@ -116,7 +125,7 @@ class SqlCommandIT {
         cl.setErr(new PrintWriter(err));
         String[] all = new String[args.length + 4];
         all[0] = "--bootstrap-servers";
-        all[1] = KAFKA.bootstrapServers();
+        all[1] = kafka.bootstrapServers();
         all[2] = "--schema-registry-url";
         all[3] = registry.url();
         System.arraycopy(args, 0, all, 4, args.length);

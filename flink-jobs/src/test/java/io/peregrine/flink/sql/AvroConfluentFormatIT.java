@@ -3,7 +3,7 @@ package io.peregrine.flink.sql;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.peregrine.kafka.junit.EmbeddedKafkaExtension;
+import io.peregrine.kafka.EmbeddedKafka;
 import io.peregrine.registry.RegistryConfig;
 import io.peregrine.registry.SchemaRegistryServer;
 import io.peregrine.schema.Alert;
@@ -18,6 +18,7 @@ import io.peregrine.schema.topic.Topic;
 import io.peregrine.schema.topic.TopicAdmin;
 import io.peregrine.schema.topic.Topics;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
@@ -53,19 +54,25 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The avro-confluent format and the topic tables through the real broker and our registry server,
  * on a MiniCluster: records written by the schemas' serde come back as the expected rows, rows
  * written by the SQL sink come back through our deserializer, and bad bytes fail with the reason
- * (or are skipped with {@code ignore-parse-errors}). The broker is shared with other ITs, so every
- * test marks its records with a key of its own and selects by it.
+ * (or are skipped with {@code ignore-parse-errors}). The tests share the topics, so each marks its
+ * records with a key of its own and selects by it.
  */
 class AvroConfluentFormatIT {
 
-    @RegisterExtension
-    static final EmbeddedKafkaExtension KAFKA = new EmbeddedKafkaExtension();
+    /**
+     * A broker of its own, not the JVM-wide shared one: these tests write to the catalog's topics
+     * (the tables are the shipped DDL, topic names and all), and other ITs read those topics whole.
+     */
+    @TempDir
+    static Path kafkaDir;
+    static EmbeddedKafka kafka;
 
     @RegisterExtension
     static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
@@ -90,11 +97,12 @@ class AvroConfluentFormatIT {
 
     @BeforeAll
     static void start() {
+        kafka = EmbeddedKafka.builder().dataDir(kafkaDir).port(0).controllerPort(0).start();
         registry = SchemaRegistryServer.start(RegistryConfig.builder()
-                .bootstrapServers(KAFKA.bootstrapServers()).host("127.0.0.1").port(0).build());
+                .bootstrapServers(kafka.bootstrapServers()).host("127.0.0.1").port(0).build());
         client = SchemaRegistryClient.create(Map.of("schema.registry.url", registry.url()));
         topics = Topics.create(client, SerdeConfig.from(Map.of()), 2);
-        try (Admin admin = Admin.create(Map.of("bootstrap.servers", KAFKA.bootstrapServers()))) {
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
             TopicAdmin.ensure(admin, topics.all(), (short) 1);
         }
     }
@@ -104,12 +112,15 @@ class AvroConfluentFormatIT {
         if (registry != null) {
             registry.close();
         }
+        if (kafka != null) {
+            kafka.close();
+        }
     }
 
     private static TableEnvironment session() {
         TableEnvironment tEnv = TableEnvironment.create(
                 org.apache.flink.table.api.EnvironmentSettings.inBatchMode());
-        PeregrineSql.local(KAFKA.bootstrapServers(), registry.url(), false).register(tEnv);
+        PeregrineSql.local(kafka.bootstrapServers(), registry.url(), false).register(tEnv);
         return tEnv;
     }
 
@@ -123,7 +134,7 @@ class AvroConfluentFormatIT {
 
     @SuppressWarnings("unchecked")
     private static void produce(Topic<?, ?> topic, String key, Object... values) {
-        Map<String, Object> config = Map.of("bootstrap.servers", KAFKA.bootstrapServers());
+        Map<String, Object> config = Map.of("bootstrap.servers", kafka.bootstrapServers());
         try (KafkaProducer<byte[], byte[]> producer =
                      new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer())) {
             byte[] k = key.getBytes(StandardCharsets.UTF_8);
@@ -207,10 +218,10 @@ class AvroConfluentFormatIT {
         byte[] good = topics.sli().valueSerde().serializer().serialize(topics.sli().name(), SampleRecords.serviceSliWindow());
         // Bad bytes stay in a topic for good: they go to a topic of their own, not the shared peregrine.sli.
         String badTopic = "sql-it-bad-" + UUID.randomUUID();
-        try (Admin admin = Admin.create(Map.of("bootstrap.servers", KAFKA.bootstrapServers()))) {
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
             admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic(badTopic, 1, (short) 1))).all().get();
         }
-        Map<String, Object> config = Map.of("bootstrap.servers", KAFKA.bootstrapServers());
+        Map<String, Object> config = Map.of("bootstrap.servers", kafka.bootstrapServers());
         try (KafkaProducer<byte[], byte[]> producer =
                      new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer())) {
             for (byte[] value : List.of(good, "not avro".getBytes(StandardCharsets.UTF_8), good)) {
@@ -285,23 +296,23 @@ class AvroConfluentFormatIT {
         // Integration tests run after `package`: the shaded job jar is there.
         java.nio.file.Path jar = java.nio.file.Path.of("target/peregrine-flink-jobs.jar");
         assertThat(jar).isRegularFile();
-        PeregrineSql session = new PeregrineSql(KAFKA.bootstrapServers(), registry.url(), false,
+        PeregrineSql session = new PeregrineSql(kafka.bootstrapServers(), registry.url(), false,
                 java.util.Optional.of(remote), java.util.Optional.of(jar), java.util.Optional.of(1), Map.of(), Map.of());
         assertThat(rows(session.open(), "SELECT requests FROM sli WHERE kafka_key = '" + run + "'"))
                 .singleElement().satisfies(r -> assertThat(r.getField(0))
                         .isEqualTo(SampleRecords.serviceSliWindow().getRequests()));
 
-        PeregrineSql noPort = new PeregrineSql(KAFKA.bootstrapServers(), registry.url(), false,
+        PeregrineSql noPort = new PeregrineSql(kafka.bootstrapServers(), registry.url(), false,
                 java.util.Optional.of("flink"), java.util.Optional.of(jar), java.util.Optional.empty(), Map.of(), Map.of());
         assertThatThrownBy(noPort::open).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("HOST:PORT");
-        PeregrineSql noJar = new PeregrineSql(KAFKA.bootstrapServers(), registry.url(), false,
+        PeregrineSql noJar = new PeregrineSql(kafka.bootstrapServers(), registry.url(), false,
                 java.util.Optional.of(remote), java.util.Optional.of(java.nio.file.Path.of("missing.jar")),
                 java.util.Optional.empty(), Map.of(), Map.of());
         assertThatThrownBy(noJar::open).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("missing.jar");
     }
 
     private static List<ConsumerRecord<byte[], byte[]>> readAll(String topic, String key) {
-        Map<String, Object> config = Map.of("bootstrap.servers", KAFKA.bootstrapServers(),
+        Map<String, Object> config = Map.of("bootstrap.servers", kafka.bootstrapServers(),
                 ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
         try (KafkaConsumer<byte[], byte[]> consumer =
