@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = Peregrine.Version.class,
         description = "Zero-instrumentation observability on Kafka and Flink.",
-        subcommands = {UpCommand.class, AgentCommand.class, StreamsCommand.class, FlinkCommand.class, TopicsCommand.class, TailCommand.class, RegistryCommand.class,
+        subcommands = {UpCommand.class, AgentCommand.class, StreamsCommand.class, FlinkCommand.class, SqlCommand.class, TopicsCommand.class, TailCommand.class, RegistryCommand.class,
                 SilenceCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Peregrine {
