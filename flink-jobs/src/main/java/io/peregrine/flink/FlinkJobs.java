@@ -5,7 +5,12 @@ import io.peregrine.flink.kafka.KafkaSinks;
 import io.peregrine.flink.kafka.KafkaSources;
 import io.peregrine.flink.config.PeregrineYaml;
 import io.peregrine.flink.notify.NotifyWorkflow;
+import io.peregrine.flink.kafka.DeadLetterSplitter;
 import io.peregrine.schema.Alert;
+import io.peregrine.schema.Incident;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import io.peregrine.flink.slo.SloWorkflow;
 import io.peregrine.flink.slo.functions.SliWindowValidator;
@@ -124,6 +129,28 @@ public final class FlinkJobs {
         yaml.pagerDuty().ifPresent(pd -> NotifyWorkflow.pagerDuty(alerts, pd, endpoints.topics().alerts().name(),
                 KafkaSinks.deadLetters(endpoints, DeliveryGuarantee.EXACTLY_ONCE,
                         config.transactionalIdPrefix() + "-notify-dlq")));
+        if (yaml.receivers().any()) {
+            notifyIncidents(env, config, endpoints, yaml);
+        }
+    }
+
+    /**
+     * Slack, Opsgenie and webhook notification of incidents, read from the committed incidents
+     * topic (so a notification never tells of an incident version that a restore then retracts).
+     */
+    private static void notifyIncidents(StreamExecutionEnvironment env, FlinkJobsConfig config, KafkaEndpoints endpoints,
+                                        PeregrineYaml yaml) {
+        var dlq = KafkaSinks.deadLetters(endpoints, DeliveryGuarantee.EXACTLY_ONCE,
+                config.transactionalIdPrefix() + "-notify-incidents-dlq");
+        SingleOutputStreamOperator<Incident> incidents = env
+                .fromSource(KafkaSources.incidents(endpoints, config.groupId(), "flink/notify/incident-source"),
+                        WatermarkStrategy.noWatermarks(), "incident-source").uid("notify-incident-source")
+                .process(new DeadLetterSplitter<Incident>())
+                .returns(new AvroTypeInfo<>(Incident.class))
+                .name("incident-dead-letters").uid("notify-incident-dead-letters");
+        incidents.getSideOutput(DeadLetterSplitter.DEAD_LETTERS)
+                .sinkTo(dlq).name("incident-dead-letter-sink").uid("notify-incident-dead-letter-sink");
+        NotifyWorkflow.incidents(incidents, yaml.receivers(), endpoints.topics().incidents().name(), dlq);
     }
 
     /** The newest completed checkpoint ({@code <dir>/<job id>/chk-N} with a {@code _metadata}) under a directory. */

@@ -62,7 +62,9 @@ class FlinkJobsTest {
     void shouldNameAndGiveAUidToEveryOperator() {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         FlinkJobs.define(env, FlinkJobsConfig.parse(new String[0], Map.of("PEREGRINE_HOME", home.toString())),
-                PeregrineYaml.parse("notify:\n  pagerduty: {routing_key: abc, url: 'http://127.0.0.1:9/v2/enqueue'}\n"));
+                PeregrineYaml.parse("notify:\n  pagerduty: {routing_key: abc, url: 'http://127.0.0.1:9/v2/enqueue'}\n"
+                        + "  slack: {url: 'http://127.0.0.1:9/hook'}\n  opsgenie: {api_key: k}\n"
+                        + "  webhooks: [{name: ops, url: 'http://127.0.0.1:9/ops', secret: 0123456789abcdef}]\n"));
         Set<Transformation<?>> all = new HashSet<>();
         for (Transformation<?> t : env.getTransformations()) {
             all.add(t);

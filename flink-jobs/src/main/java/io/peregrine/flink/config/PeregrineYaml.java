@@ -1,24 +1,32 @@
 package io.peregrine.flink.config;
 
+import io.peregrine.flink.notify.NotifyConfig;
 import io.peregrine.flink.notify.pagerduty.PagerDutyConfig;
 import io.peregrine.flink.slo.SloConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.Optional;
 
 /**
- * The sections of {@code peregrine.yaml} the Flink jobs read: {@code slo:} ({@link SloConfig}) and
- * {@code notify.pagerduty:} ({@link PagerDutyConfig}). Other sections belong to other components.
+ * The sections of {@code peregrine.yaml} the Flink jobs read: {@code slo:} ({@link SloConfig}),
+ * {@code notify.pagerduty:} ({@link PagerDutyConfig}) and the incident receivers of {@code notify:}
+ * ({@link NotifyConfig}). Other sections belong to other components.
  */
-public record PeregrineYaml(SloConfig slo, Optional<PagerDutyConfig> pagerDuty) {
+public record PeregrineYaml(SloConfig slo, Optional<PagerDutyConfig> pagerDuty, NotifyConfig receivers) {
 
     public static PeregrineYaml defaults() {
-        return new PeregrineYaml(SloConfig.defaults(), Optional.empty());
+        return new PeregrineYaml(SloConfig.defaults(), Optional.empty(), NotifyConfig.none());
     }
 
+    /** Parses a document; {@code *_env} keys read the process environment. */
     public static PeregrineYaml parse(String yaml) {
-        return new PeregrineYaml(SloConfig.fromYaml(yaml), PagerDutyConfig.fromYaml(yaml));
+        return parse(yaml, System.getenv());
+    }
+
+    public static PeregrineYaml parse(String yaml, Map<String, String> env) {
+        return new PeregrineYaml(SloConfig.fromYaml(yaml), PagerDutyConfig.fromYaml(yaml), NotifyConfig.fromYaml(yaml, env));
     }
 
     public static PeregrineYaml load(Optional<Path> file) {

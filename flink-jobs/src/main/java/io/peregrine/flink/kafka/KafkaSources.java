@@ -1,5 +1,6 @@
 package io.peregrine.flink.kafka;
 
+import io.peregrine.schema.Incident;
 import io.peregrine.schema.ServiceEdge;
 import io.peregrine.schema.ServiceSliWindow;
 import io.peregrine.schema.Silence;
@@ -30,6 +31,12 @@ public final class KafkaSources {
                                                              RecordValidator<ServiceSliWindow> validator) {
         return source(endpoints, groupId, new AvroRecordDeserializer<>(endpoints, Topics::sli, ServiceSliWindow.class,
                 stage, validator), Topics::sli);
+    }
+
+    /** {@code peregrine.incidents}: every version of every incident (key: incident id). */
+    public static KafkaSource<Decoded<Incident>> incidents(KafkaEndpoints endpoints, String groupId, String stage) {
+        return source(endpoints, groupId, new AvroRecordDeserializer<>(endpoints, Topics::incidents, Incident.class,
+                stage, RecordValidator.none()), Topics::incidents);
     }
 
     /** {@code peregrine.topology}: compacted current service map; tombstones delete an edge. */
