@@ -5,9 +5,11 @@ import io.peregrine.flink.kafka.KafkaSinks;
 import io.peregrine.flink.kafka.KafkaSources;
 import io.peregrine.flink.config.PeregrineYaml;
 import io.peregrine.flink.notify.NotifyWorkflow;
+import io.peregrine.flink.anomaly.AnomalyWorkflow;
 import io.peregrine.flink.kafka.DeadLetterSplitter;
 import io.peregrine.schema.Alert;
 import io.peregrine.schema.Incident;
+import io.peregrine.schema.ServiceSliWindow;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
@@ -116,22 +118,38 @@ public final class FlinkJobs {
     }
 
     /**
-     * Adds every job's workflow to {@code env}, with Kafka sources and exactly-once sinks; PagerDuty
-     * notification of the alert stream when peregrine.yaml configures it.
+     * Adds every job's workflow to {@code env}, with Kafka sources and exactly-once sinks: SLO
+     * burn-rate and anomaly alerts from the same SLI windows; PagerDuty notification of the alert
+     * stream, and Slack/Opsgenie/webhook notification of incidents, when peregrine.yaml configures them.
      */
     public static void define(StreamExecutionEnvironment env, FlinkJobsConfig config, PeregrineYaml yaml) {
         KafkaEndpoints endpoints = KafkaEndpoints.of(config.bootstrapServers(), config.schemaRegistryUrl());
-        DataStream<Alert> alerts = SloWorkflow.define(env,
+        DataStream<ServiceSliWindow> windows = SloWorkflow.windows(env,
                 KafkaSources.sli(endpoints, config.groupId(), "flink/slo/sli-source", new SliWindowValidator()),
-                KafkaSinks.alerts(endpoints, DeliveryGuarantee.EXACTLY_ONCE, config.transactionalIdPrefix() + "-alerts"),
                 KafkaSinks.deadLetters(endpoints, DeliveryGuarantee.EXACTLY_ONCE, config.transactionalIdPrefix() + "-dlq"),
                 yaml.slo());
+        DataStream<Alert> alerts = withAnomalies(SloWorkflow.alerts(windows,
+                KafkaSinks.alerts(endpoints, DeliveryGuarantee.EXACTLY_ONCE, config.transactionalIdPrefix() + "-alerts"),
+                yaml.slo()), windows, endpoints, config, yaml);
         yaml.pagerDuty().ifPresent(pd -> NotifyWorkflow.pagerDuty(alerts, pd, endpoints.topics().alerts().name(),
                 KafkaSinks.deadLetters(endpoints, DeliveryGuarantee.EXACTLY_ONCE,
                         config.transactionalIdPrefix() + "-notify-dlq")));
         if (yaml.receivers().any()) {
             notifyIncidents(env, config, endpoints, yaml);
         }
+    }
+
+    /** The alert stream with ANOMALY alerts added, when anomaly detection is enabled (the default). */
+    private static DataStream<Alert> withAnomalies(DataStream<Alert> alerts, DataStream<ServiceSliWindow> windows,
+                                                   KafkaEndpoints endpoints, FlinkJobsConfig config, PeregrineYaml yaml) {
+        if (!yaml.anomaly().enabled()) {
+            return alerts;
+        }
+        return alerts.union(AnomalyWorkflow.define(windows,
+                KafkaSinks.anomalies(endpoints, DeliveryGuarantee.EXACTLY_ONCE, config.transactionalIdPrefix() + "-anomalies"),
+                KafkaSinks.alerts(endpoints, DeliveryGuarantee.EXACTLY_ONCE,
+                        config.transactionalIdPrefix() + "-anomaly-alerts"),
+                yaml.anomaly()));
     }
 
     /**

@@ -73,7 +73,7 @@ class FlinkJobsTest {
         List<Transformation<?>> physical = all.stream().filter(t -> t instanceof PhysicalTransformation).toList();
         assertThat(physical).hasSizeGreaterThanOrEqualTo(10);
         assertThat(physical).allSatisfy(t -> {
-            assertThat(t.getUid()).as("uid of " + t.getName()).isNotBlank().matches("(slo|notify)-.*");
+            assertThat(t.getUid()).as("uid of " + t.getName()).isNotBlank().matches("(slo|notify|anomaly)-.*");
             assertThat(t.getName()).isNotBlank();
         });
         assertThat(physical.stream().map(Transformation::getUid).distinct().count()).isEqualTo(physical.size());

@@ -1,5 +1,6 @@
 package io.peregrine.flink.config;
 
+import io.peregrine.flink.anomaly.AnomalyConfig;
 import io.peregrine.flink.notify.NotifyConfig;
 import io.peregrine.flink.notify.pagerduty.PagerDutyConfig;
 import io.peregrine.flink.slo.SloConfig;
@@ -12,12 +13,13 @@ import java.util.Optional;
 /**
  * The sections of {@code peregrine.yaml} the Flink jobs read: {@code slo:} ({@link SloConfig}),
  * {@code notify.pagerduty:} ({@link PagerDutyConfig}) and the incident receivers of {@code notify:}
- * ({@link NotifyConfig}). Other sections belong to other components.
+ * ({@link NotifyConfig}); {@code anomaly:} ({@link AnomalyConfig}). Other sections belong to other components.
  */
-public record PeregrineYaml(SloConfig slo, Optional<PagerDutyConfig> pagerDuty, NotifyConfig receivers) {
+public record PeregrineYaml(SloConfig slo, Optional<PagerDutyConfig> pagerDuty, NotifyConfig receivers,
+                            AnomalyConfig anomaly) {
 
     public static PeregrineYaml defaults() {
-        return new PeregrineYaml(SloConfig.defaults(), Optional.empty(), NotifyConfig.none());
+        return new PeregrineYaml(SloConfig.defaults(), Optional.empty(), NotifyConfig.none(), AnomalyConfig.defaults());
     }
 
     /** Parses a document; {@code *_env} keys read the process environment. */
@@ -26,7 +28,8 @@ public record PeregrineYaml(SloConfig slo, Optional<PagerDutyConfig> pagerDuty, 
     }
 
     public static PeregrineYaml parse(String yaml, Map<String, String> env) {
-        return new PeregrineYaml(SloConfig.fromYaml(yaml), PagerDutyConfig.fromYaml(yaml), NotifyConfig.fromYaml(yaml, env));
+        return new PeregrineYaml(SloConfig.fromYaml(yaml), PagerDutyConfig.fromYaml(yaml), NotifyConfig.fromYaml(yaml, env),
+                AnomalyConfig.fromYaml(yaml));
     }
 
     public static PeregrineYaml load(Optional<Path> file) {

@@ -41,6 +41,16 @@ public final class SloWorkflow {
      */
     public static DataStream<Alert> define(StreamExecutionEnvironment env, Source<Decoded<ServiceSliWindow>, ?, ?> sliSource,
                                            Sink<Alert> alertSink, Sink<DeadLetter> deadLetterSink, SloConfig config) {
+        return alerts(windows(env, sliSource, deadLetterSink, config), alertSink, config);
+    }
+
+    /**
+     * The first half of {@link #define}: the decoded SLI windows, with event-time timestamps (a
+     * window's end) and watermarks, bad records split off to {@code deadLetterSink}; for the
+     * burn-rate evaluation and any other detector that reads the same windows.
+     */
+    public static SingleOutputStreamOperator<ServiceSliWindow> windows(StreamExecutionEnvironment env,
+            Source<Decoded<ServiceSliWindow>, ?, ?> sliSource, Sink<DeadLetter> deadLetterSink, SloConfig config) {
         WatermarkStrategy<Decoded<ServiceSliWindow>> watermarks = WatermarkStrategy
                 .<Decoded<ServiceSliWindow>>forBoundedOutOfOrderness(config.outOfOrderness())
                 // An SLI window's event time is its end: that is when its counts are complete.
@@ -56,7 +66,11 @@ public final class SloWorkflow {
 
         windows.getSideOutput(DeadLetterSplitter.DEAD_LETTERS)
                 .sinkTo(deadLetterSink).name("dead-letter-sink").uid("slo-dead-letter-sink");
+        return windows;
+    }
 
+    /** The second half of {@link #define}: burn-rate alerts of {@code windows}, also written to {@code alertSink}. */
+    public static DataStream<Alert> alerts(DataStream<ServiceSliWindow> windows, Sink<Alert> alertSink, SloConfig config) {
         SingleOutputStreamOperator<Alert> alerts = windows
                 .map(new ToSliWindow()).name("sli-counts").uid("slo-sli-counts")
                 .keyBy(SliWindow::appId)
