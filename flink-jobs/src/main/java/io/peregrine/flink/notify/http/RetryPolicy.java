@@ -20,8 +20,8 @@ public record RetryPolicy(String path, Duration requestTimeout, Duration backoff
         if (requestTimeout.isNegative() || requestTimeout.isZero()) {
             throw new ConfigException(path + ".request_timeout", Durations.format(requestTimeout), "must be positive");
         }
-        if (backoff.isNegative() || backoff.isZero()) {
-            throw new ConfigException(path + ".backoff", Durations.format(backoff), "must be positive");
+        if (backoff.isNegative()) {
+            throw new ConfigException(path + ".backoff", Durations.format(backoff), "must not be negative");
         }
         if (maxBackoff.compareTo(backoff) < 0) {
             throw new ConfigException(path + ".max_backoff", Durations.format(maxBackoff),
