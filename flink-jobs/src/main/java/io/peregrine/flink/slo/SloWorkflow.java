@@ -2,6 +2,7 @@ package io.peregrine.flink.slo;
 
 import io.peregrine.flink.kafka.DeadLetterSplitter;
 import io.peregrine.flink.kafka.Decoded;
+import io.peregrine.flink.kafka.SharedAvroTypeInfo;
 import io.peregrine.flink.slo.functions.BurnRateFunction;
 import io.peregrine.flink.slo.functions.ToSliWindow;
 import io.peregrine.flink.slo.records.SliWindow;
@@ -61,7 +62,8 @@ public final class SloWorkflow {
         SingleOutputStreamOperator<ServiceSliWindow> windows = env
                 .fromSource(sliSource, watermarks, "sli-source").uid("slo-sli-source")
                 .process(new DeadLetterSplitter<ServiceSliWindow>())
-                .returns(new AvroTypeInfo<>(ServiceSliWindow.class))
+                // Decoded windows are never modified: passed on, not deep-copied, to both detectors.
+                .returns(new SharedAvroTypeInfo<>(ServiceSliWindow.class))
                 .name("sli-dead-letters").uid("slo-sli-dead-letters");
 
         windows.getSideOutput(DeadLetterSplitter.DEAD_LETTERS)

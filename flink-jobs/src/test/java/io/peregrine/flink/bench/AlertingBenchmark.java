@@ -131,7 +131,9 @@ public final class AlertingBenchmark {
                 TopicAdmin.ensure(admin, topics.all(), (short) 1);
             }
             throughput(endpoints, topics, apps, windows, parallelism);
-            latency(endpoints, topics, parallelism, trials, backgroundRate, gapMs);
+            if (trials > 0) {
+                latency(endpoints, topics, parallelism, trials, backgroundRate, gapMs);
+            }
         } finally {
             deleteRecursively(dir);
             for (Path p : CHECKPOINT_DIRS) {
