@@ -5,9 +5,11 @@ import io.peregrine.flink.kafka.KafkaSinks;
 import io.peregrine.flink.kafka.KafkaSources;
 import io.peregrine.flink.config.PeregrineYaml;
 import io.peregrine.flink.notify.NotifyWorkflow;
+import io.peregrine.flink.anomaly.AnomalyWorkflow;
 import io.peregrine.flink.incident.IncidentWorkflow;
 import io.peregrine.schema.Alert;
 import io.peregrine.schema.Incident;
+import io.peregrine.schema.ServiceSliWindow;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import io.peregrine.flink.slo.SloWorkflow;
 import io.peregrine.flink.slo.functions.SliWindowValidator;
@@ -113,26 +115,45 @@ public final class FlinkJobs {
     }
 
     /**
-     * Adds every job's workflow to {@code env}, with Kafka sources and exactly-once sinks: SLO alerts,
-     * incidents grouped from them along the topology, and PagerDuty notification of the incidents
-     * when peregrine.yaml configures it.
+     * Adds every job's workflow to {@code env}, with Kafka sources and exactly-once sinks: SLO
+     * burn-rate and anomaly alerts from the same SLI windows, incidents grouped from the alerts along
+     * the topology, and notification of the incidents to the receivers peregrine.yaml configures.
      */
     public static void define(StreamExecutionEnvironment env, FlinkJobsConfig config, PeregrineYaml yaml) {
         KafkaEndpoints endpoints = KafkaEndpoints.of(config.bootstrapServers(), config.schemaRegistryUrl());
         String tx = config.transactionalIdPrefix();
-        DataStream<Alert> alerts = SloWorkflow.define(env,
+        DataStream<ServiceSliWindow> windows = SloWorkflow.windows(env,
                 KafkaSources.sli(endpoints, config.groupId(), "flink/slo/sli-source", new SliWindowValidator()),
-                KafkaSinks.alerts(endpoints, DeliveryGuarantee.EXACTLY_ONCE, tx + "-alerts"),
                 KafkaSinks.deadLetters(endpoints, DeliveryGuarantee.EXACTLY_ONCE, tx + "-dlq"),
                 yaml.slo());
+        DataStream<Alert> alerts = withAnomalies(SloWorkflow.alerts(windows,
+                KafkaSinks.alerts(endpoints, DeliveryGuarantee.EXACTLY_ONCE, tx + "-alerts"),
+                yaml.slo()), windows, endpoints, tx, yaml);
         DataStream<Incident> incidents = IncidentWorkflow.define(alerts,
                 KafkaSources.topology(endpoints, config.groupId() + "-topology", "flink/incident/topology-source"),
                 KafkaSources.silences(endpoints, config.groupId() + "-silences", "flink/incident/silences-source"),
                 KafkaSinks.incidents(endpoints, DeliveryGuarantee.EXACTLY_ONCE, tx + "-incidents"),
                 KafkaSinks.deadLetters(endpoints, DeliveryGuarantee.EXACTLY_ONCE, tx + "-incident-dlq"),
                 yaml.incidents());
-        yaml.pagerDuty().ifPresent(pd -> NotifyWorkflow.pagerDuty(incidents, pd, endpoints.topics().incidents().name(),
+        String incidentsTopic = endpoints.topics().incidents().name();
+        yaml.pagerDuty().ifPresent(pd -> NotifyWorkflow.pagerDuty(incidents, pd, incidentsTopic,
                 KafkaSinks.deadLetters(endpoints, DeliveryGuarantee.EXACTLY_ONCE, tx + "-notify-dlq")));
+        if (yaml.receivers().any()) {
+            NotifyWorkflow.incidents(incidents, yaml.receivers(), incidentsTopic,
+                    KafkaSinks.deadLetters(endpoints, DeliveryGuarantee.EXACTLY_ONCE, tx + "-notify-incidents-dlq"));
+        }
+    }
+
+    /** The alert stream with ANOMALY alerts added, when anomaly detection is enabled (the default). */
+    private static DataStream<Alert> withAnomalies(DataStream<Alert> alerts, DataStream<ServiceSliWindow> windows,
+                                                   KafkaEndpoints endpoints, String tx, PeregrineYaml yaml) {
+        if (!yaml.anomaly().enabled()) {
+            return alerts;
+        }
+        return alerts.union(AnomalyWorkflow.define(windows,
+                KafkaSinks.anomalies(endpoints, DeliveryGuarantee.EXACTLY_ONCE, tx + "-anomalies"),
+                KafkaSinks.alerts(endpoints, DeliveryGuarantee.EXACTLY_ONCE, tx + "-anomaly-alerts"),
+                yaml.anomaly()));
     }
 
     /** The newest completed checkpoint ({@code <dir>/<job id>/chk-N} with a {@code _metadata}) under a directory. */

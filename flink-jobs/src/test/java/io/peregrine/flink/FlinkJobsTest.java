@@ -62,7 +62,9 @@ class FlinkJobsTest {
     void shouldNameAndGiveAUidToEveryOperator() {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         FlinkJobs.define(env, FlinkJobsConfig.parse(new String[0], Map.of("PEREGRINE_HOME", home.toString())),
-                PeregrineYaml.parse("notify:\n  pagerduty: {routing_key: abc, url: 'http://127.0.0.1:9/v2/enqueue'}\n"));
+                PeregrineYaml.parse("notify:\n  pagerduty: {routing_key: abc, url: 'http://127.0.0.1:9/v2/enqueue'}\n"
+                        + "  slack: {url: 'http://127.0.0.1:9/hook'}\n  opsgenie: {api_key: k}\n"
+                        + "  webhooks: [{name: ops, url: 'http://127.0.0.1:9/ops', secret: 0123456789abcdef}]\n"));
         Set<Transformation<?>> all = new HashSet<>();
         for (Transformation<?> t : env.getTransformations()) {
             all.add(t);
@@ -71,7 +73,7 @@ class FlinkJobsTest {
         List<Transformation<?>> physical = all.stream().filter(t -> t instanceof PhysicalTransformation).toList();
         assertThat(physical).hasSizeGreaterThanOrEqualTo(10);
         assertThat(physical).allSatisfy(t -> {
-            assertThat(t.getUid()).as("uid of " + t.getName()).isNotBlank().matches("(slo|incident|notify)-.*");
+            assertThat(t.getUid()).as("uid of " + t.getName()).isNotBlank().matches("(slo|incident|notify|anomaly)-.*");
             assertThat(t.getName()).isNotBlank();
         });
         assertThat(physical.stream().map(Transformation::getUid).distinct().count()).isEqualTo(physical.size());

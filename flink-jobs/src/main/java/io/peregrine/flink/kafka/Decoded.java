@@ -68,7 +68,7 @@ public final class Decoded<V> {
     public static <V extends SpecificRecordBase> TypeInformation<Decoded<V>> typeInfo(Class<V> valueType) {
         Map<String, TypeInformation<?>> fields = new HashMap<>();
         fields.put("key", Types.STRING);
-        fields.put("value", new AvroTypeInfo<>(valueType));
+        fields.put("value", new SharedAvroTypeInfo<>(valueType));
         fields.put("deadLetter", new AvroTypeInfo<>(DeadLetter.class));
         fields.put("timestamp", Types.LONG);
         return (TypeInformation) Types.POJO(Decoded.class, fields);

@@ -2,6 +2,7 @@ package io.peregrine.flink.kafka;
 
 import io.peregrine.schema.dlq.DeadLetterRecords;
 import io.peregrine.schema.Alert;
+import io.peregrine.schema.Anomaly;
 import io.peregrine.schema.DeadLetter;
 import io.peregrine.schema.Incident;
 import io.peregrine.schema.topic.Topics;
@@ -46,6 +47,13 @@ public final class KafkaSinks {
                                                 String transactionalIdPrefix) {
         return sink(endpoints, guarantee, transactionalIdPrefix,
                 new AvroRecordSerializer<>(endpoints, Topics::incidents, Incident::getId, null));
+    }
+
+    /** Anomalies to {@code peregrine.anomalies}, keyed by app id. */
+    public static KafkaSink<Anomaly> anomalies(KafkaEndpoints endpoints, DeliveryGuarantee guarantee,
+                                               String transactionalIdPrefix) {
+        return sink(endpoints, guarantee, transactionalIdPrefix,
+                new AvroRecordSerializer<>(endpoints, Topics::anomalies, a -> a.getApp().getId(), null));
     }
 
     /** Dead letters to {@code peregrine.dlq}, keyed by the rejected record's key bytes, reason in headers. */

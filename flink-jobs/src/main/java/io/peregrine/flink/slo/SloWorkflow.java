@@ -3,6 +3,7 @@ package io.peregrine.flink.slo;
 import io.peregrine.flink.kafka.DeadLetterSplitter;
 import io.peregrine.flink.kafka.Decoded;
 import io.peregrine.flink.kafka.ValueWatermarks;
+import io.peregrine.flink.kafka.SharedAvroTypeInfo;
 import io.peregrine.flink.slo.functions.BurnRateFunction;
 import io.peregrine.flink.slo.functions.ToSliWindow;
 import io.peregrine.flink.slo.records.SliWindow;
@@ -42,6 +43,16 @@ public final class SloWorkflow {
      */
     public static DataStream<Alert> define(StreamExecutionEnvironment env, Source<Decoded<ServiceSliWindow>, ?, ?> sliSource,
                                            Sink<Alert> alertSink, Sink<DeadLetter> deadLetterSink, SloConfig config) {
+        return alerts(windows(env, sliSource, deadLetterSink, config), alertSink, config);
+    }
+
+    /**
+     * The first half of {@link #define}: the decoded SLI windows, with event-time timestamps (a
+     * window's end) and watermarks, bad records split off to {@code deadLetterSink}; for the
+     * burn-rate evaluation and any other detector that reads the same windows.
+     */
+    public static SingleOutputStreamOperator<ServiceSliWindow> windows(StreamExecutionEnvironment env,
+            Source<Decoded<ServiceSliWindow>, ?, ?> sliSource, Sink<DeadLetter> deadLetterSink, SloConfig config) {
         // An SLI window's event time is its end: that is when its counts are complete.
         WatermarkStrategy<Decoded<ServiceSliWindow>> watermarks = ValueWatermarks.of(
                 w -> w.getWindowEnd().toEpochMilli(), config.outOfOrderness(), config.idleness());
@@ -49,12 +60,17 @@ public final class SloWorkflow {
         SingleOutputStreamOperator<ServiceSliWindow> windows = env
                 .fromSource(sliSource, watermarks, "sli-source").uid("slo-sli-source")
                 .process(new DeadLetterSplitter<ServiceSliWindow>())
-                .returns(new AvroTypeInfo<>(ServiceSliWindow.class))
+                // Decoded windows are never modified: passed on, not deep-copied, to both detectors.
+                .returns(new SharedAvroTypeInfo<>(ServiceSliWindow.class))
                 .name("sli-dead-letters").uid("slo-sli-dead-letters");
 
         windows.getSideOutput(DeadLetterSplitter.DEAD_LETTERS)
                 .sinkTo(deadLetterSink).name("dead-letter-sink").uid("slo-dead-letter-sink");
+        return windows;
+    }
 
+    /** The second half of {@link #define}: burn-rate alerts of {@code windows}, also written to {@code alertSink}. */
+    public static DataStream<Alert> alerts(DataStream<ServiceSliWindow> windows, Sink<Alert> alertSink, SloConfig config) {
         SingleOutputStreamOperator<Alert> alerts = windows
                 .map(new ToSliWindow()).name("sli-counts").uid("slo-sli-counts")
                 .keyBy(SliWindow::appId)

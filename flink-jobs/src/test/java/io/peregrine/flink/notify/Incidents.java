@@ -1,0 +1,27 @@
+package io.peregrine.flink.notify;
+
+import io.peregrine.schema.Incident;
+import io.peregrine.schema.IncidentStatus;
+import io.peregrine.schema.SampleRecords;
+import io.peregrine.schema.Severity;
+import java.time.Instant;
+
+/** Incident versions for tests, built from {@link SampleRecords#incident()}. */
+final class Incidents {
+
+    static final Instant T = SampleRecords.T0;
+
+    private Incidents() {
+    }
+
+    static Incident open(String id, Severity severity, long updatedAtOffsetSeconds) {
+        return Incident.newBuilder(SampleRecords.incident()).setId(id).setSeverity(severity)
+                .setUpdatedAt(T.plusSeconds(updatedAtOffsetSeconds)).build();
+    }
+
+    static Incident resolved(String id, long updatedAtOffsetSeconds) {
+        Instant at = T.plusSeconds(updatedAtOffsetSeconds);
+        return Incident.newBuilder(SampleRecords.incident()).setId(id).setStatus(IncidentStatus.RESOLVED)
+                .setUpdatedAt(at).setResolvedAt(at).build();
+    }
+}

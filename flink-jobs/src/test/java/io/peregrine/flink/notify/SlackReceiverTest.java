@@ -1,0 +1,166 @@
+package io.peregrine.flink.notify;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.peregrine.flink.notify.IncidentReceiver.NotifyAction;
+import io.peregrine.flink.notify.functions.FailedNotifications;
+import io.peregrine.flink.notify.http.HttpNotification;
+import io.peregrine.flink.notify.http.HttpSender;
+import io.peregrine.flink.notify.http.RateLimit;
+import io.peregrine.flink.notify.http.RetryPolicy;
+import io.peregrine.flink.notify.http.Sent;
+import io.peregrine.flink.notify.records.Delivery;
+import io.peregrine.flink.notify.records.IncidentNotice;
+import io.peregrine.flink.notify.slack.SlackConfig;
+import io.peregrine.flink.notify.slack.SlackReceiver;
+import io.peregrine.schema.DeadLetter;
+import io.peregrine.schema.Incident;
+import io.peregrine.schema.SampleRecords;
+import io.peregrine.schema.Severity;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.flink.util.Collector;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Slack incoming-webhook messages, sent to a real HTTP receiver on 127.0.0.1. */
+class SlackReceiverTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final HttpReceiver slack = receiver();
+
+    static HttpReceiver receiver() {
+        try {
+            return new HttpReceiver(200, "ok");
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    @AfterEach
+    void stop() {
+        slack.close();
+    }
+
+    private SlackReceiver receiverFor(String path) {
+        return new SlackReceiver(new SlackConfig(slack.url(path), "#alerts", null,
+                new RetryPolicy("notify.slack", Duration.ofSeconds(2), Duration.ofMillis(50), Duration.ofMillis(200),
+                        Duration.ofSeconds(30)), RateLimit.defaults()));
+    }
+
+    @Test
+    void shouldPostReadableBlocksForATriggerAndAResolve() throws Exception {
+        SlackReceiver r = receiverFor("/services/T1/B2/secret");
+        Incident open = SampleRecords.incident();
+        Sent sent = new HttpSender(r).send(r.notification(open, NotifyAction.TRIGGER)).get(30, TimeUnit.SECONDS);
+        assertThat(sent.outcome()).isEqualTo(Delivery.Outcome.DELIVERED);
+
+        HttpReceiver.Received got = slack.received().get(0);
+        assertThat(got.method()).isEqualTo("POST");
+        assertThat(got.pathAndQuery()).isEqualTo("/services/T1/B2/secret");
+        assertThat(got.header("Content-Type")).startsWith("application/json");
+        JsonNode body = JSON.readTree(got.body());
+        assertThat(body.get("channel").asText()).isEqualTo("#alerts");
+        assertThat(body.get("text").asText()).contains(open.getTitle());
+        JsonNode blocks = body.get("blocks");
+        assertThat(blocks.get(0).get("type").asText()).isEqualTo("header");
+        assertThat(blocks.get(0).at("/text/text").asText()).isEqualTo(":red_circle: Page: " + open.getTitle());
+        assertThat(blocks.get(1).at("/text/text").asText()).isEqualTo(open.getSummary());
+        List<String> fields = new ArrayList<>();
+        blocks.get(2).get("fields").forEach(f -> fields.add(f.get("text").asText()));
+        assertThat(fields).contains("*Status*\nOpen", "*Severity*\nPage",
+                "*Probable root cause*\npostgresql@16-main (systemd/postgresql@16-main.service)");
+        assertThat(body.toString()).contains("backend OOM-killed at 10:15:00", "`root`", "`client`",
+                "Peregrine incident `0f8fad5b-d9cb-469f-a165-70867728950e`");
+
+        Incident resolved = Incidents.resolved(open.getId(), 600);
+        new HttpSender(r).send(r.notification(resolved, NotifyAction.RESOLVE)).get(30, TimeUnit.SECONDS);
+        JsonNode rb = JSON.readTree(slack.received().get(1).body());
+        assertThat(rb.at("/blocks/0/text/text").asText()).isEqualTo(":white_check_mark: Resolved: " + open.getTitle());
+        assertThat(rb.toString()).contains("*Status*\\nResolved", "after 10m 30s");
+    }
+
+    @Test
+    void shouldEscapeMrkdwnAndKeepWithinBlockKitLimits() throws Exception {
+        SlackReceiver r = receiverFor("/hook");
+        Incident i = Incident.newBuilder(SampleRecords.incident()).setTitle("x".repeat(400))
+                .setSummary("<!channel> & <http://evil|click> " + "y".repeat(5000)).build();
+        JsonNode body = JSON.readTree(r.notification(i, NotifyAction.TRIGGER).body());
+        assertThat(body.at("/blocks/0/text/text").asText()).hasSizeLessThanOrEqualTo(150).endsWith("…");
+        String summary = body.at("/blocks/1/text/text").asText();
+        assertThat(summary).startsWith("&lt;!channel&gt; &amp; &lt;http://evil|click&gt;").hasSizeLessThanOrEqualTo(3000);
+    }
+
+    @Test
+    void shouldDeliverOnceThroughA500AndA429WithRetryAfter() throws Exception {
+        slack.then(HttpReceiver.Answer.of(500), new HttpReceiver.Answer(429, Map.of("Retry-After", "1")));
+        SlackReceiver r = receiverFor("/hook");
+        HttpNotification n = r.notification(SampleRecords.incident(), NotifyAction.TRIGGER);
+        Sent sent = new HttpSender(r).send(n).get(30, TimeUnit.SECONDS);
+        assertThat(sent.outcome()).isEqualTo(Delivery.Outcome.DELIVERED);
+        assertThat(sent.attempts()).isEqualTo(3);
+        List<HttpReceiver.Received> got = slack.received();
+        assertThat(got).extracting(HttpReceiver.Received::status).containsExactly(500, 429, 200);
+        assertThat(got).extracting(HttpReceiver.Received::body).containsOnly(n.body());
+        assertThat(Duration.ofNanos(got.get(2).atNanos() - got.get(1).atNanos())).isGreaterThanOrEqualTo(Duration.ofSeconds(1));
+    }
+
+    @Test
+    void shouldSendA400ToTheDeadLetterTopicWithoutRetrying() throws Exception {
+        slack.then(HttpReceiver.Answer.of(400));
+        SlackReceiver r = receiverFor("/hook");
+        Sent sent = new HttpSender(r).send(r.notification(SampleRecords.incident(), NotifyAction.TRIGGER))
+                .get(30, TimeUnit.SECONDS);
+        assertThat(sent.outcome()).isEqualTo(Delivery.Outcome.REJECTED);
+        assertThat(sent.httpStatus()).isEqualTo(400);
+        assertThat(slack.received()).hasSize(1);
+
+        List<DeadLetter> letters = new ArrayList<>();
+        new FailedNotifications("peregrine.incidents", "flink/notify/slack").flatMap(sent, collector(letters));
+        assertThat(letters).singleElement().satisfies(d -> {
+            assertThat(d.getSourceTopic()).isEqualTo("peregrine.incidents");
+            assertThat(StandardCharsets.UTF_8.decode(d.getKey()).toString()).isEqualTo(SampleRecords.incident().getId());
+            assertThat(StandardCharsets.UTF_8.decode(d.getValue()).toString()).isEqualTo(sent.notification().body());
+            assertThat(d.getReasonMessage()).contains("slack trigger", "REJECTED", "HTTP 400");
+            assertThat(d.getStage()).isEqualTo("flink/notify/slack");
+        });
+        List<DeadLetter> none = new ArrayList<>();
+        new FailedNotifications("t", "s").flatMap(new Sent(sent.notification(), Delivery.Outcome.DELIVERED, 1, 200, "ok"),
+                collector(none));
+        assertThat(none).isEmpty();
+    }
+
+    @Test
+    void shouldListHeldIncidentsInADigest() throws Exception {
+        SlackReceiver r = receiverFor("/hook");
+        List<IncidentNotice> held = List.of(
+                new IncidentNotice(Incidents.open("a", Severity.PAGE, 1), NotifyAction.TRIGGER),
+                new IncidentNotice(Incidents.resolved("b", 2), NotifyAction.RESOLVE));
+        HttpNotification d = r.digest(held, 5);
+        assertThat(d.action()).isEqualTo("digest");
+        JsonNode body = JSON.readTree(d.body());
+        assertThat(body.at("/blocks/0/text/text").asText()).contains("2 incident updates held back");
+        assertThat(body.at("/blocks/1/text/text").asText()).contains("*trigger* Page", "(`a`)", "*resolve*", "(`b`)");
+        assertThat(body.at("/blocks/2/elements/0/text").asText()).contains("5 notifications over 60/min");
+    }
+
+    static <T> Collector<T> collector(List<T> into) {
+        return new Collector<>() {
+            @Override
+            public void collect(T record) {
+                into.add(record);
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+    }
+}

@@ -1,0 +1,196 @@
+package io.peregrine.flink.notify;
+
+import static io.peregrine.flink.notify.SlackReceiverTest.collector;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.peregrine.flink.notify.IncidentReceiver.NotifyAction;
+import io.peregrine.flink.notify.functions.FailedNotifications;
+import io.peregrine.flink.notify.http.HttpNotification;
+import io.peregrine.flink.notify.http.HttpSender;
+import io.peregrine.flink.notify.http.RateLimit;
+import io.peregrine.flink.notify.http.RetryPolicy;
+import io.peregrine.flink.notify.http.Sent;
+import io.peregrine.flink.notify.records.Delivery;
+import io.peregrine.flink.notify.records.IncidentNotice;
+import io.peregrine.flink.notify.webhook.WebhookConfig;
+import io.peregrine.flink.notify.webhook.WebhookReceiver;
+import io.peregrine.flink.notify.webhook.WebhookSignature;
+import io.peregrine.flink.notify.webhook.WebhookSignature.Verdict;
+import io.peregrine.schema.DeadLetter;
+import io.peregrine.schema.Incident;
+import io.peregrine.schema.SampleRecords;
+import io.peregrine.schema.Severity;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Signed webhook requests (Peregrine's and Alertmanager's payloads), sent to a real HTTP receiver on 127.0.0.1. */
+class WebhookReceiverTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String SECRET = "whsec-0123456789abcdef";
+
+    private final HttpReceiver hook = receiver();
+
+    static HttpReceiver receiver() {
+        try {
+            return new HttpReceiver(204, "");
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    @AfterEach
+    void stop() {
+        hook.close();
+    }
+
+    private WebhookReceiver receiver(WebhookConfig.Format format) {
+        return new WebhookReceiver(new WebhookConfig("ops", hook.url("/peregrine"), SECRET, format,
+                "https://peregrine.example.com/", new RetryPolicy("notify.webhooks[0]", Duration.ofSeconds(2),
+                Duration.ofMillis(50), Duration.ofMillis(200), Duration.ofSeconds(30)), RateLimit.defaults()));
+    }
+
+    /** The HMAC as documented, computed here independently of WebhookSignature. */
+    private static String hmac(String secret, String timestamp, byte[] body) throws Exception {
+        Mac mac = Mac.getInstance("HmacSHA256");
+        mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+        mac.update((timestamp + ".").getBytes(StandardCharsets.UTF_8));
+        return "v1=" + HexFormat.of().formatHex(mac.doFinal(body));
+    }
+
+    @Test
+    void shouldSignEveryRequestSoTheReceiverCanVerifyIt() throws Exception {
+        WebhookReceiver r = receiver(WebhookConfig.Format.PEREGRINE);
+        Incident open = SampleRecords.incident();
+        HttpNotification n = r.notification(open, NotifyAction.TRIGGER);
+        Instant before = Instant.now();
+        assertThat(new HttpSender(r).send(n).get(30, TimeUnit.SECONDS).delivered()).isTrue();
+
+        HttpReceiver.Received got = hook.received().get(0);
+        String ts = got.header(WebhookSignature.TIMESTAMP_HEADER);
+        String sig = got.header(WebhookSignature.SIGNATURE_HEADER);
+        assertThat(Long.parseLong(ts)).isBetween(before.getEpochSecond() - 1, Instant.now().getEpochSecond() + 1);
+        assertThat(sig).isEqualTo(hmac(SECRET, ts, got.raw())).matches("v1=[0-9a-f]{64}");
+        assertThat(got.header(WebhookSignature.ID_HEADER)).isEqualTo(open.getId() + ":trigger:" + open.getUpdatedAt().toEpochMilli());
+        assertThat(WebhookSignature.verify(SECRET, ts, sig, got.raw(), Instant.now(), Duration.ofMinutes(5)))
+                .isEqualTo(Verdict.VALID);
+
+        // What a verifying receiver must refuse: a changed body, another key, an old timestamp, missing headers.
+        byte[] tampered = got.body().replace("PAGE", "INFO").getBytes(StandardCharsets.UTF_8);
+        assertThat(WebhookSignature.verify(SECRET, ts, sig, tampered, Instant.now(), Duration.ofMinutes(5)))
+                .isEqualTo(Verdict.BAD_SIGNATURE);
+        assertThat(WebhookSignature.verify("another-secret-1234", ts, sig, got.raw(), Instant.now(), Duration.ofMinutes(5)))
+                .isEqualTo(Verdict.BAD_SIGNATURE);
+        assertThat(WebhookSignature.verify(SECRET, ts, sig, got.raw(), Instant.now().plusSeconds(301), Duration.ofMinutes(5)))
+                .isEqualTo(Verdict.OUTSIDE_REPLAY_WINDOW);
+        assertThat(WebhookSignature.verify(SECRET, ts, sig.substring(0, 60), got.raw(), Instant.now(), Duration.ofMinutes(5)))
+                .isEqualTo(Verdict.BAD_SIGNATURE);
+        assertThat(WebhookSignature.verify(SECRET, null, sig, got.raw(), Instant.now(), Duration.ofMinutes(5)))
+                .isEqualTo(Verdict.MISSING_HEADER);
+        assertThat(WebhookSignature.verify(SECRET, "12x", sig, got.raw(), Instant.now(), Duration.ofMinutes(5)))
+                .isEqualTo(Verdict.MALFORMED_TIMESTAMP);
+
+        JsonNode body = JSON.readTree(got.body());
+        assertThat(body.get("version").asText()).isEqualTo("1");
+        assertThat(body.get("kind").asText()).isEqualTo("incident");
+        assertThat(body.get("receiver").asText()).isEqualTo("ops");
+        assertThat(body.get("action").asText()).isEqualTo("trigger");
+        assertThat(body.at("/incident/id").asText()).isEqualTo(open.getId());
+        assertThat(body.at("/incident/root_cause/id").asText()).isEqualTo("systemd/postgresql@16-main.service");
+        assertThat(body.at("/incident/evidence/0/relation").asText()).isEqualTo("ROOT");
+        assertThat(body.at("/incident/opened_at").asText()).isEqualTo(open.getOpenedAt().toString());
+        assertThat(body.at("/incident/resolved_at").isNull()).isTrue();
+        assertThat(got.body()).doesNotContain(SECRET);
+    }
+
+    @Test
+    void shouldSendAlertmanagerCompatiblePayloads() throws Exception {
+        WebhookReceiver r = receiver(WebhookConfig.Format.ALERTMANAGER);
+        Incident open = SampleRecords.incident();
+        JsonNode p = JSON.readTree(r.notification(open, NotifyAction.TRIGGER).body());
+        assertThat(p.get("version").asText()).isEqualTo("4");
+        assertThat(p.get("groupKey").asText()).isEqualTo("{}:{incident_id=\"" + open.getId() + "\"}");
+        assertThat(p.get("status").asText()).isEqualTo("firing");
+        assertThat(p.get("receiver").asText()).isEqualTo("ops");
+        assertThat(p.get("truncatedAlerts").asInt()).isZero();
+        assertThat(p.at("/groupLabels/incident_id").asText()).isEqualTo(open.getId());
+        assertThat(p.at("/commonLabels/alertname").asText()).isEqualTo("PeregrineIncident");
+        assertThat(p.at("/commonLabels/severity").asText()).isEqualTo("page");
+        assertThat(p.at("/commonLabels/root_cause").asText()).isEqualTo("systemd/postgresql@16-main.service");
+        assertThat(p.at("/commonLabels").has("app")).isFalse();
+        assertThat(p.at("/commonAnnotations/summary").asText()).isEqualTo(open.getTitle());
+        assertThat(p.get("externalURL").asText()).isEqualTo("https://peregrine.example.com/");
+        JsonNode alerts = p.get("alerts");
+        assertThat(alerts).hasSize(2);
+        JsonNode root = alerts.get(0);
+        assertThat(root.get("status").asText()).isEqualTo("firing");
+        assertThat(root.at("/labels/app").asText()).isEqualTo("systemd/postgresql@16-main.service");
+        assertThat(root.at("/labels/relation").asText()).isEqualTo("root");
+        assertThat(root.at("/annotations/description").asText()).isEqualTo("postgresql@16-main: backend OOM-killed at 10:15:00");
+        assertThat(root.get("startsAt").asText()).isEqualTo(SampleRecords.T0.minusSeconds(30).toString());
+        assertThat(root.get("endsAt").asText()).isEqualTo("0001-01-01T00:00:00Z");
+        assertThat(root.get("generatorURL").asText()).isEqualTo("https://peregrine.example.com/incidents/" + open.getId());
+        assertThat(root.get("fingerprint").asText()).matches("[0-9a-f]{16}");
+        assertThat(alerts.get(1).at("/labels/relation").asText()).isEqualTo("client");
+        assertThat(alerts.get(1).get("fingerprint").asText()).isNotEqualTo(root.get("fingerprint").asText());
+
+        Incident resolved = Incidents.resolved(open.getId(), 120);
+        JsonNode rp = JSON.readTree(r.notification(resolved, NotifyAction.RESOLVE).body());
+        assertThat(rp.get("status").asText()).isEqualTo("resolved");
+        assertThat(rp.at("/alerts/0/status").asText()).isEqualTo("resolved");
+        assertThat(rp.at("/alerts/0/endsAt").asText()).isEqualTo(resolved.getResolvedAt().toString());
+        // Labels identify the alert, so a resolve carries the fingerprint its trigger had.
+        assertThat(rp.at("/alerts/0/fingerprint").asText()).isEqualTo(root.get("fingerprint").asText());
+
+        JsonNode digest = JSON.readTree(r.digest(List.of(
+                new IncidentNotice(Incidents.open("a", Severity.PAGE, 1), NotifyAction.TRIGGER),
+                new IncidentNotice(Incidents.resolved("b", 2), NotifyAction.RESOLVE)), 2).body());
+        assertThat(digest.get("groupKey").asText()).isEqualTo("{}:{peregrine_digest=\"true\"}");
+        assertThat(digest.get("status").asText()).isEqualTo("firing");
+        assertThat(digest.get("alerts")).hasSize(4);
+        assertThat(digest.at("/commonLabels").has("incident_id")).isFalse();
+    }
+
+    @Test
+    void shouldDeliverOnceThroughA500AndA429WithRetryAfterSigningEachAttempt() throws Exception {
+        hook.then(HttpReceiver.Answer.of(500), new HttpReceiver.Answer(429, Map.of("Retry-After", "1")));
+        WebhookReceiver r = receiver(WebhookConfig.Format.ALERTMANAGER);
+        HttpNotification n = r.notification(SampleRecords.incident(), NotifyAction.TRIGGER);
+        Sent sent = new HttpSender(r).send(n).get(30, TimeUnit.SECONDS);
+        assertThat(sent.outcome()).isEqualTo(Delivery.Outcome.DELIVERED);
+        assertThat(sent.attempts()).isEqualTo(3);
+        List<HttpReceiver.Received> got = hook.received();
+        assertThat(got).extracting(HttpReceiver.Received::status).containsExactly(500, 429, 204);
+        assertThat(got).extracting(HttpReceiver.Received::body).containsOnly(n.body());
+        assertThat(got).allSatisfy(g -> assertThat(WebhookSignature.verify(SECRET, g.header(WebhookSignature.TIMESTAMP_HEADER),
+                g.header(WebhookSignature.SIGNATURE_HEADER), g.raw(), Instant.now(), Duration.ofMinutes(5))).isEqualTo(Verdict.VALID));
+        assertThat(got).extracting(g -> g.header(WebhookSignature.ID_HEADER)).containsOnly(n.id());
+        assertThat(Duration.ofNanos(got.get(2).atNanos() - got.get(1).atNanos())).isGreaterThanOrEqualTo(Duration.ofSeconds(1));
+    }
+
+    @Test
+    void shouldSendA400ToTheDeadLetterTopicWithoutRetrying() throws Exception {
+        hook.then(HttpReceiver.Answer.of(400));
+        WebhookReceiver r = receiver(WebhookConfig.Format.PEREGRINE);
+        Sent sent = new HttpSender(r).send(r.notification(SampleRecords.incident(), NotifyAction.TRIGGER))
+                .get(30, TimeUnit.SECONDS);
+        assertThat(sent.outcome()).isEqualTo(Delivery.Outcome.REJECTED);
+        assertThat(hook.received()).hasSize(1);
+        List<DeadLetter> letters = new ArrayList<>();
+        new FailedNotifications("peregrine.incidents", "flink/notify/webhook/ops").flatMap(sent, collector(letters));
+        assertThat(letters).singleElement().satisfies(d -> assertThat(d.getReasonMessage())
+                .contains("webhook/ops trigger", "REJECTED", "HTTP 400"));
+    }
+}
