@@ -87,7 +87,7 @@ public final class StreamsApp implements AutoCloseable {
                 topics.dlq().valueSerde().serializer());
         TableRejects rejects = this::sendTableReject;
         StreamsBuilder builder = new StreamsBuilder();
-        PeregrineTopology.build(builder, settings, topics, counters, rejects);
+        PeregrineTopology.build(builder, settings, topics, registry, counters, rejects);
         Topology topology = builder.build(props);
         log.debug("Topology:\n{}", topology.describe());
         KafkaStreams ks = new KafkaStreams(topology, props);
