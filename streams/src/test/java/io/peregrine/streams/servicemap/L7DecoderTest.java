@@ -108,6 +108,21 @@ class L7DecoderTest {
     }
 
     @Test
+    void shouldInternRepeatedStringsAndRecords() {
+        byte[] one = serialize(SampleRecords.l7Event());
+        byte[] two = serialize(L7Event.newBuilder(SampleRecords.l7Event()).setSeq(1).build());
+        L7Fields a = new L7Fields();
+        L7Fields b = new L7Fields();
+        decoder.decode(TOPIC, one, a);
+        decoder.decode(TOPIC, two, b);
+        assertThat(b.app).isSameAs(a.app);
+        assertThat(b.nodeKey).isSameAs(a.nodeKey);
+        assertThat(b.clientIp).isSameAs(a.clientIp);
+        assertThat(b.agentRunId).isSameAs(a.agentRunId);
+        assertThat(b.seq).isEqualTo(1);
+    }
+
+    @Test
     void shouldReadBoundaryValues() {
         long[] longs = {0, 1, -1, 63, 64, -64, -65, Integer.MAX_VALUE, Integer.MIN_VALUE, Long.MAX_VALUE, Long.MIN_VALUE};
         int[] ints = {0, 1, -1, 65535, 65536, Integer.MAX_VALUE, Integer.MIN_VALUE};
