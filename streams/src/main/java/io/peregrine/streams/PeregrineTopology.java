@@ -1,5 +1,6 @@
 package io.peregrine.streams;
 
+import io.peregrine.schema.registry.SchemaRegistryClient;
 import io.peregrine.schema.topic.Topics;
 import io.peregrine.streams.dlq.TableRejects;
 import io.peregrine.streams.endpoints.EndpointIndex;
@@ -20,18 +21,19 @@ public final class PeregrineTopology {
 
     /** Adds everything to {@code builder}; returns the endpoint index the topology's processors share. */
     public static EndpointIndex build(StreamsBuilder builder, TopologySettings settings, Topics topics,
-                                      PipelineCounters counters, TableRejects tableRejects) {
+                                      SchemaRegistryClient registry, PipelineCounters counters,
+                                      TableRejects tableRejects) {
         EndpointIndex index = new EndpointIndex();
         EndpointsTopology.build(builder, settings, topics, index, counters, tableRejects);
-        ServiceMapTopology.build(builder, settings, topics, index, counters);
+        ServiceMapTopology.build(builder, settings, topics, registry, index, counters);
         return index;
     }
 
     /** The built topology. */
-    public static Topology topology(TopologySettings settings, Topics topics, PipelineCounters counters,
-                                    TableRejects tableRejects) {
+    public static Topology topology(TopologySettings settings, Topics topics, SchemaRegistryClient registry,
+                                    PipelineCounters counters, TableRejects tableRejects) {
         StreamsBuilder builder = new StreamsBuilder();
-        build(builder, settings, topics, counters, tableRejects);
+        build(builder, settings, topics, registry, counters, tableRejects);
         return builder.build();
     }
 }

@@ -71,7 +71,7 @@ public final class StreamsApp implements AutoCloseable {
         int sourcePartitions = ensureTopics();
         TopologySettings settings = config.topologySettings(sourcePartitions);
 
-        QueryService service = new QueryService(() -> streams, () -> self, settings.windowSize(),
+        QueryService service = new QueryService(() -> streams, () -> self, sourcePartitions, settings.windowSize(),
                 settings.queryRetention(), counters, Clock.systemUTC());
         try {
             api = HttpApiServer.start(config.apiHost(), config.apiPort(), service);
@@ -87,7 +87,7 @@ public final class StreamsApp implements AutoCloseable {
                 topics.dlq().valueSerde().serializer());
         TableRejects rejects = this::sendTableReject;
         StreamsBuilder builder = new StreamsBuilder();
-        PeregrineTopology.build(builder, settings, topics, counters, rejects);
+        PeregrineTopology.build(builder, settings, topics, registry, counters, rejects);
         Topology topology = builder.build(props);
         log.debug("Topology:\n{}", topology.describe());
         KafkaStreams ks = new KafkaStreams(topology, props);
@@ -175,7 +175,11 @@ public final class StreamsApp implements AutoCloseable {
         return config;
     }
 
-    /** Stops the API and Kafka Streams (committing what was processed), bounded to about 30 s. */
+    /**
+     * Stops the API and Kafka Streams (committing what was processed), bounded to about 30 s. The
+     * instance leaves the consumer group, so that the other instances take over its partitions at
+     * once instead of after the session timeout, during which its keys could not be queried.
+     */
     @Override
     public synchronized void close() {
         if (api != null) {
@@ -184,7 +188,7 @@ public final class StreamsApp implements AutoCloseable {
         }
         KafkaStreams s = streams;
         if (s != null) {
-            s.close(Duration.ofSeconds(30));
+            s.close(new KafkaStreams.CloseOptions().timeout(Duration.ofSeconds(30)).leaveGroup(true));
         }
         if (rejectsProducer != null) {
             rejectsProducer.close(Duration.ofSeconds(5));

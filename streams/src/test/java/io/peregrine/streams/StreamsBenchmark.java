@@ -131,10 +131,14 @@ public final class StreamsBenchmark {
                 app.start();
                 long first = -1;
                 long last;
+                long cpuStart = 0;
+                long streamCpuStart = 0;
                 while (true) {
                     long n = app.counters().get(PipelineCounters.INGESTED);
                     if (n > 0 && first < 0) {
                         first = System.nanoTime();
+                        cpuStart = processCpuNanos();
+                        streamCpuStart = streamThreadCpuNanos();
                     }
                     if (n >= events) {
                         last = System.nanoTime();
@@ -146,6 +150,10 @@ public final class StreamsBenchmark {
                 double rate = events / seconds;
                 System.out.printf("throughput: %,d events through the full topology in %.1f s = %,.0f events/s "
                         + "(%.0f%% of the baseline)%n", events, seconds, rate, 100 * rate / baseline);
+                // CPU per event does not depend on how much of the machine other processes take.
+                System.out.printf("cpu: stream threads %.2f us/event, whole JVM (broker, registry and app) %.2f us/event%n",
+                        (streamThreadCpuNanos() - streamCpuStart) / 1e3 / events,
+                        (processCpuNanos() - cpuStart) / 1e3 / events);
 
                 latency(app, load, topics, kafka.bootstrapServers(), liveRate, liveSeconds);
                 System.out.println("counters: " + app.counters().snapshot());
@@ -153,6 +161,23 @@ public final class StreamsBenchmark {
                 app.close();
             }
         }
+    }
+
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean()).getProcessCpuTime();
+    }
+
+    /** CPU time of the live Kafka Streams stream threads (those that run the topology). */
+    private static long streamThreadCpuNanos() {
+        java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+        long sum = 0;
+        for (java.lang.management.ThreadInfo t : mx.getThreadInfo(mx.getAllThreadIds())) {
+            if (t != null && t.getThreadName().contains("-StreamThread-") && !t.getThreadName().contains("producer")) {
+                sum += Math.max(0, mx.getThreadCpuTime(t.getThreadId()));
+            }
+        }
+        return sum;
     }
 
     private static double baseline(String bootstrap, String topic, long events) {

@@ -10,6 +10,7 @@ import io.peregrine.schema.NodeSample;
 import io.peregrine.schema.ServiceEdge;
 import io.peregrine.schema.ServiceEdgeWindow;
 import io.peregrine.schema.ServiceSliWindow;
+import io.peregrine.schema.registry.SchemaRegistryClient;
 import io.peregrine.schema.topic.Topic;
 import io.peregrine.schema.topic.Topics;
 import io.peregrine.streams.endpoints.EndpointIndex;
@@ -61,7 +62,7 @@ public final class TopologyDriver implements AutoCloseable {
     public final TestOutputTopic<String, AppUsageWindow> appUsage;
     public final TestOutputTopic<byte[], DeadLetter> dlq;
 
-    public TopologyDriver(Topics topics, TopologySettings settings) {
+    public TopologyDriver(Topics topics, SchemaRegistryClient registry, TopologySettings settings) {
         this.topics = topics;
         this.settings = settings;
         try {
@@ -70,7 +71,7 @@ public final class TopologyDriver implements AutoCloseable {
             throw new java.io.UncheckedIOException(e);
         }
         StreamsBuilder builder = new StreamsBuilder();
-        index = PeregrineTopology.build(builder, settings, topics, counters, tableRejects::add);
+        index = PeregrineTopology.build(builder, settings, topics, registry, counters, tableRejects::add);
         Properties p = new Properties();
         p.put(StreamsConfig.APPLICATION_ID_CONFIG, "ttd-" + UUID.randomUUID());
         p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");

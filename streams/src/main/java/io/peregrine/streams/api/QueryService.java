@@ -24,7 +24,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -51,6 +53,14 @@ import org.slf4j.LoggerFactory;
  * {@code local=true} on the internal calls); per-application queries go to the instance that owns
  * the application's partition ({@link KafkaStreams#queryMetadataForKey}), forwarded if it is not
  * this one.
+ *
+ * <p>Completeness is counted in store partitions, not instances: each instance reads the
+ * partitions whose tasks are active and running on it and says which; a merged answer is
+ * {@code complete} only when every partition was read exactly once. While tasks move (an instance
+ * stopped, a rebalance, a restore) the membership seen in the metadata and the tasks actually
+ * running disagree for a moment; counting partitions keeps that from passing a partial map off as
+ * the whole one. A partition read twice (two instances briefly both hold it) makes the answer a
+ * retry-later {@code 503} rather than a double count.
  */
 public final class QueryService {
 
@@ -68,10 +78,16 @@ public final class QueryService {
     private final Duration retention;
     private final PipelineCounters counters;
     private final Clock clock;
+    private final int partitions;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
-    public QueryService(Supplier<KafkaStreams> streams, Supplier<HostInfo> self, Duration windowSize, Duration retention,
-                        PipelineCounters counters, Clock clock) {
+    /**
+     * @param partitions partitions of the window stores (those of the raw event topics, which the
+     *                   repartition topic copies)
+     */
+    public QueryService(Supplier<KafkaStreams> streams, Supplier<HostInfo> self, int partitions, Duration windowSize,
+                        Duration retention, PipelineCounters counters, Clock clock) {
+        this.partitions = partitions;
         this.streams = streams;
         this.self = self;
         this.windowSize = windowSize;
@@ -140,12 +156,21 @@ public final class QueryService {
         Instant[] range = q.range(clock.instant(), retention);
         boolean local = q.flag("local");
         Map<String, EdgeTotals> edges = new TreeMap<>();
-        ReadOnlyWindowStore<String, ServiceEdgeWindow> store = streams().store(StoreQueryParameters.fromNameAndType(
-                StoreNames.SERVICE_MAP_WINDOWS, QueryableStoreTypes.windowStore()));
-        // fetchAll takes window starts inclusive on both ends; the API range is [from, to).
-        try (KeyValueIterator<Windowed<String>, ServiceEdgeWindow> it = store.fetchAll(range[0], range[1])) {
-            while (it.hasNext()) {
-                KeyValue<Windowed<String>, ServiceEdgeWindow> kv = it.next();
+        KafkaStreams s = streams();
+        Set<Integer> answered = new TreeSet<>();
+        for (int p = 0; p < partitions; p++) {
+            ReadOnlyWindowStore<String, ServiceEdgeWindow> store = s.store(StoreQueryParameters.fromNameAndType(
+                    StoreNames.SERVICE_MAP_WINDOWS, QueryableStoreTypes.<String, ServiceEdgeWindow>windowStore())
+                    .withPartition(p));
+            List<KeyValue<Windowed<String>, ServiceEdgeWindow>> rows = new ArrayList<>();
+            // fetchAll takes window starts inclusive on both ends; the API range is [from, to).
+            try (KeyValueIterator<Windowed<String>, ServiceEdgeWindow> it = store.fetchAll(range[0], range[1])) {
+                it.forEachRemaining(rows::add);
+            } catch (InvalidStateStoreException e) {
+                continue; // not active and running here
+            }
+            answered.add(p);
+            for (KeyValue<Windowed<String>, ServiceEdgeWindow> kv : rows) {
                 if (kv.key.window().startTime().isBefore(range[1])) {
                     edges.computeIfAbsent(kv.key.key(), k -> new EdgeTotals()).add(kv.value);
                 }
@@ -155,6 +180,7 @@ public final class QueryService {
         if (!local) {
             for (JsonNode remote : fanOut("/api/v1/service-map", Map.of("from", range[0].toString(),
                     "to", range[1].toString()), missing)) {
+                addPartitions(answered, remote);
                 for (JsonNode e : remote.get("edges")) {
                     EdgeTotals t = EdgeTotals.fromJson(e);
                     edges.computeIfAbsent(t.client.getId() + "->" + t.server.getId(), k -> new EdgeTotals()).merge(t);
@@ -168,7 +194,7 @@ public final class QueryService {
         double seconds = Duration.between(range[0], range[1]).toMillis() / 1000.0;
         ArrayNode arr = out.putArray("edges");
         edges.values().forEach(e -> arr.add(e.toJson(seconds)));
-        complete(out, missing);
+        complete(out, missing, answered);
         return out;
     }
 
@@ -177,17 +203,24 @@ public final class QueryService {
     private ObjectNode apps(QueryParams q) {
         boolean local = q.flag("local");
         Map<String, AppSummary> apps = new TreeMap<>();
-        ReadOnlyKeyValueStore<String, byte[]> store = streams().store(StoreQueryParameters.fromNameAndType(
-                StoreNames.APPS, QueryableStoreTypes.keyValueStore()));
-        try (KeyValueIterator<String, byte[]> it = store.all()) {
-            while (it.hasNext()) {
-                var kv = it.next();
-                apps.merge(kv.key, AppSummary.decode(kv.value), AppSummary::merge);
+        KafkaStreams ks = streams();
+        Set<Integer> answered = new TreeSet<>();
+        for (int p = 0; p < partitions; p++) {
+            ReadOnlyKeyValueStore<String, byte[]> store = ks.store(StoreQueryParameters.fromNameAndType(
+                    StoreNames.APPS, QueryableStoreTypes.<String, byte[]>keyValueStore()).withPartition(p));
+            List<KeyValue<String, byte[]>> rows = new ArrayList<>();
+            try (KeyValueIterator<String, byte[]> it = store.all()) {
+                it.forEachRemaining(rows::add);
+            } catch (InvalidStateStoreException e) {
+                continue; // not active and running here
             }
+            answered.add(p);
+            rows.forEach(kv -> apps.merge(kv.key, AppSummary.decode(kv.value), AppSummary::merge));
         }
         List<String> missing = new ArrayList<>();
         if (!local) {
             for (JsonNode remote : fanOut("/api/v1/apps", Map.of(), missing)) {
+                addPartitions(answered, remote);
                 for (JsonNode a : remote.get("apps")) {
                     AppSummary s = new AppSummary(EdgeTotals.app(a.get("app")),
                             Instant.parse(a.get("first_seen").asText()).toEpochMilli(),
@@ -216,7 +249,7 @@ public final class QueryService {
                 roles.add("usage");
             }
         }
-        complete(out, missing);
+        complete(out, missing, answered);
         return out;
     }
 
@@ -239,14 +272,16 @@ public final class QueryService {
             rawParams.forEach((k, v) -> forward.put(k, v.get(0)));
             return forward(owner, "/api/v1/apps/" + URLEncoder.encode(app, StandardCharsets.UTF_8) + "/sli", forward);
         }
+        // The owner's partition only: while it is not running here yet, that is a 503, not a 404.
         ReadOnlyKeyValueStore<String, byte[]> apps = s.store(StoreQueryParameters.fromNameAndType(
-                StoreNames.APPS, QueryableStoreTypes.keyValueStore()));
+                StoreNames.APPS, QueryableStoreTypes.<String, byte[]>keyValueStore()).withPartition(md.partition()));
         byte[] summary = apps.get(app);
         if (summary == null) {
             throw new ApiException(404, "no data for application '" + app + "'; GET /api/v1/apps lists the known ones");
         }
         ReadOnlyWindowStore<String, ServiceSliWindow> store = s.store(StoreQueryParameters.fromNameAndType(
-                StoreNames.SLI_WINDOWS, QueryableStoreTypes.windowStore()));
+                StoreNames.SLI_WINDOWS, QueryableStoreTypes.<String, ServiceSliWindow>windowStore())
+                .withPartition(md.partition()));
         long from = range[0].toEpochMilli();
         long stepMs = step.toMillis();
         long first = Math.floorDiv(from, stepMs) * stepMs;
@@ -397,11 +432,33 @@ public final class QueryService {
         }
     }
 
-    private static void complete(ObjectNode out, List<String> missing) {
-        out.put("complete", missing.isEmpty());
+    /** Adds the partitions a remote instance read; one read here too means ownership is moving. */
+    private static void addPartitions(Set<Integer> answered, JsonNode remote) {
+        for (JsonNode p : remote.path("partitions")) {
+            if (!answered.add(p.asInt())) {
+                throw new ApiException(503, "partition " + p.asInt() + " is held by two instances while it moves "
+                        + "between them; retry shortly");
+            }
+        }
+    }
+
+    private void complete(ObjectNode out, List<String> missing, Set<Integer> answered) {
+        ArrayNode read = out.putArray("partitions");
+        answered.forEach(read::add);
+        List<Integer> notRead = new ArrayList<>();
+        for (int p = 0; p < partitions; p++) {
+            if (!answered.contains(p)) {
+                notRead.add(p);
+            }
+        }
+        out.put("complete", missing.isEmpty() && notRead.isEmpty());
         if (!missing.isEmpty()) {
             ArrayNode m = out.putArray("unreachable_instances");
             missing.forEach(m::add);
+        }
+        if (!notRead.isEmpty()) {
+            ArrayNode m = out.putArray("missing_partitions");
+            notRead.forEach(m::add);
         }
     }
 }

@@ -5,12 +5,12 @@ import io.peregrine.schema.AppSample;
 import io.peregrine.schema.ConnectionDirection;
 import io.peregrine.schema.ConnectionEvent;
 import io.peregrine.schema.ConnectionEventKind;
-import io.peregrine.schema.L7Event;
 import io.peregrine.schema.ListenEvent;
 import io.peregrine.schema.NodeId;
 import io.peregrine.schema.NodeSample;
 import io.peregrine.schema.Protocol;
 import io.peregrine.schema.Side;
+import io.peregrine.streams.servicemap.L7Fields;
 import java.time.Instant;
 
 /**
@@ -27,27 +27,30 @@ public final class EventValidator {
         this.maxFutureSkewMs = maxFutureSkewMs;
     }
 
-    public void validate(L7Event e, long nowMs) {
-        node(e.getNode());
-        timestamp(e.getTimestamp(), nowMs);
-        instance(e.getInstance());
-        if (e.getSide() == Side.UNKNOWN) {
+    /** The invariants of an L7 event, checked on the fields the pipeline decoded from it. */
+    public void validate(L7Fields e, long nowMs) {
+        if (e.hostnameBlank()) {
+            throw new InvalidEventException("node.hostname is empty");
+        }
+        timestamp(e.timestampMs(), nowMs);
+        notBlank("instance.app.id", e.app().getId());
+        if (e.side() == Side.UNKNOWN) {
             throw new InvalidEventException("side is UNKNOWN (not determined, or a symbol this version does not know)");
         }
-        if (e.getProtocol() == Protocol.UNKNOWN || e.getProtocol() == Protocol.TCP) {
-            throw new InvalidEventException("protocol is " + e.getProtocol() + ", not an application protocol"
-                    + (e.getProtocol() == Protocol.UNKNOWN ? " (or a symbol this version does not know)" : ""));
+        if (e.protocol() == Protocol.UNKNOWN || e.protocol() == Protocol.TCP) {
+            throw new InvalidEventException("protocol is " + e.protocol() + ", not an application protocol"
+                    + (e.protocol() == Protocol.UNKNOWN ? " (or a symbol this version does not know)" : ""));
         }
-        nonNegative("latency_ns", e.getLatencyNs());
-        nonNegative("request_bytes", e.getRequestBytes());
-        nonNegative("response_bytes", e.getResponseBytes());
-        port("server_port", e.getServerPort());
-        port("client_port", e.getClientPort());
-        if (e.getActualServerPort() != null) {
-            port("actual_server_port", e.getActualServerPort());
+        nonNegative("latency_ns", e.latencyNs());
+        nonNegative("request_bytes", e.requestBytes());
+        nonNegative("response_bytes", e.responseBytes());
+        port("server_port", e.serverPort());
+        port("client_port", e.clientPort());
+        if (e.actualServerPort() != null) {
+            port("actual_server_port", e.actualServerPort());
         }
-        notBlank("server_ip", e.getServerIp());
-        notBlank("client_ip", e.getClientIp());
+        notBlank("server_ip", e.serverIp());
+        notBlank("client_ip", e.clientIp());
     }
 
     public void validate(ConnectionEvent e, long nowMs) {
@@ -105,12 +108,15 @@ public final class EventValidator {
     }
 
     private void timestamp(Instant ts, long nowMs) {
-        long t = ts.toEpochMilli();
+        timestamp(ts.toEpochMilli(), nowMs);
+    }
+
+    private void timestamp(long t, long nowMs) {
         if (t < 0) {
-            throw new InvalidEventException("timestamp is before 1970: " + ts);
+            throw new InvalidEventException("timestamp is before 1970: " + Instant.ofEpochMilli(t));
         }
         if (t > nowMs + maxFutureSkewMs) {
-            throw new InvalidEventException("timestamp " + ts + " is " + (t - nowMs) + " ms ahead of the wall clock ("
+            throw new InvalidEventException("timestamp " + Instant.ofEpochMilli(t) + " is " + (t - nowMs) + " ms ahead of the wall clock ("
                     + Instant.ofEpochMilli(nowMs) + "), more than the allowed " + maxFutureSkewMs + " ms");
         }
     }

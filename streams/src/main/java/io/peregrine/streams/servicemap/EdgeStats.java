@@ -43,6 +43,8 @@ final class EdgeStats {
 
     /** Addresses of the client instances (client side only). */
     final Set<String> clientIps = new LinkedHashSet<>();
+    /** The address added last: events of one edge mostly repeat it, and the decoder interns it. */
+    private String lastClientIp;
 
     void addRequest(Protocol protocol, boolean error, long latencyNs, long thresholdNs, long requestBytes,
                     long responseBytes) {
@@ -78,6 +80,7 @@ final class EdgeStats {
         rttCount = 0;
         rttMaxUs = -1;
         clientIps.clear();
+        lastClientIp = null;
     }
 
     void addRtt(Long rttUs) {
@@ -89,8 +92,9 @@ final class EdgeStats {
     }
 
     void addClientIp(String ip) {
-        if (ip != null && clientIps.size() < MAX_CLIENT_IPS) {
+        if (ip != null && ip != lastClientIp && clientIps.size() < MAX_CLIENT_IPS) {
             clientIps.add(ip);
+            lastClientIp = ip;
         }
     }
 

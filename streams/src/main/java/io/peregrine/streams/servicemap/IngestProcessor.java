@@ -9,9 +9,9 @@ import io.peregrine.schema.ConnectionEvent;
 import io.peregrine.schema.ConnectionEventKind;
 import io.peregrine.schema.DeadLetterReason;
 import io.peregrine.schema.DnsDetails;
-import io.peregrine.schema.L7Event;
 import io.peregrine.schema.Protocol;
 import io.peregrine.schema.Side;
+import io.peregrine.schema.registry.SchemaRegistryClient;
 import io.peregrine.schema.serde.MalformedRecordException;
 import io.peregrine.schema.topic.Topics;
 import io.peregrine.streams.PipelineCounters;
@@ -84,7 +84,8 @@ final class IngestProcessor implements Processor<byte[], byte[], Object, Object>
     private final String l7Topic;
     private final String connectionsTopic;
     private final String appMetricsTopic;
-    private final Deserializer<L7Event> l7Deserializer;
+    private final L7Decoder l7Decoder;
+    private final L7Fields l7 = new L7Fields();
     private final Deserializer<ConnectionEvent> connectionDeserializer;
     private final Deserializer<AppSample> appSampleDeserializer;
     private final String stateStoreName;
@@ -95,6 +96,14 @@ final class IngestProcessor implements Processor<byte[], byte[], Object, Object>
     private int source;
 
     private final Map<String, SeqTracker> seqs = new HashMap<>();
+    /**
+     * The state key of each (topic, node, agent run) seen lately: with the decoder's interned
+     * strings, finding an event's tracker needs no string building and no hashing of long keys.
+     * Bounded by clearing; a key evicted from {@link #seqs} just finds no tracker here.
+     */
+    private final Map<SeqKey, String> seqKeys = new HashMap<>();
+    /** Trackers changed since the last flush (each once, by {@link SeqTracker#dirty}), by state key. */
+    private final List<String> dirtySeqs = new ArrayList<>();
     private final Map<String, DnsName> dnsNames = new HashMap<>();
     private final Map<String, LastSample> samples = new HashMap<>();
     private final Set<String> dirty = new HashSet<>();
@@ -122,6 +131,9 @@ final class IngestProcessor implements Processor<byte[], byte[], Object, Object>
     private record EdgeKey(long windowStart, String server, Side side, String client) {
     }
 
+    private record SeqKey(String topicTag, String nodeKey, String runId) {
+    }
+
     private record UsageKey(long windowStart, String app) {
     }
 
@@ -131,8 +143,8 @@ final class IngestProcessor implements Processor<byte[], byte[], Object, Object>
     private record LastSample(long startedAtMs, double cpuSeconds, long timestampMs) {
     }
 
-    IngestProcessor(TopologySettings settings, Topics topics, EndpointIndex index, PipelineCounters counters,
-                    String stateStoreName, String hookName) {
+    IngestProcessor(TopologySettings settings, Topics topics, SchemaRegistryClient registry, EndpointIndex index,
+                    PipelineCounters counters, String stateStoreName, String hookName) {
         this.settings = settings;
         this.index = index;
         this.counters = counters;
@@ -140,7 +152,7 @@ final class IngestProcessor implements Processor<byte[], byte[], Object, Object>
         this.l7Topic = topics.rawL7().name();
         this.connectionsTopic = topics.rawConnections().name();
         this.appMetricsTopic = topics.rawAppMetrics().name();
-        this.l7Deserializer = topics.rawL7().valueSerde().deserializer();
+        this.l7Decoder = new L7Decoder(registry, topics.rawL7().valueSerde().deserializer());
         this.connectionDeserializer = topics.rawConnections().valueSerde().deserializer();
         this.appSampleDeserializer = topics.rawAppMetrics().valueSerde().deserializer();
         this.stateStoreName = stateStoreName;
@@ -155,6 +167,8 @@ final class IngestProcessor implements Processor<byte[], byte[], Object, Object>
         // init also runs when a task is revived after a failure: start from the stores, never from
         // what a previous incarnation left in memory.
         seqs.clear();
+        seqKeys.clear();
+        dirtySeqs.clear();
         dnsNames.clear();
         samples.clear();
         dirty.clear();
@@ -211,12 +225,11 @@ final class IngestProcessor implements Processor<byte[], byte[], Object, Object>
         }
         try {
             if (stage == STAGE_L7) {
-                L7Event e = l7Deserializer.deserialize(topic, record.value());
+                L7Fields e = l7;
+                l7Decoder.decode(topic, record.value(), e);
                 validator.validate(e, context.currentSystemTimeMs());
-                long ts = e.getTimestamp().toEpochMilli();
-                String nodeKey = NodeKeys.of(e.getNode());
-                if (accept("l7", nodeKey, e.getAgentRunId(), e.getSeq(), ts)) {
-                    onL7(e, nodeKey, ts);
+                if (accept("l7", e.nodeKey, e.agentRunId, e.seq, e.timestampMs)) {
+                    onL7(e, e.nodeKey, e.timestampMs);
                 }
             } else if (stage == STAGE_CONNECTIONS) {
                 ConnectionEvent e = connectionDeserializer.deserialize(topic, record.value());
@@ -256,7 +269,15 @@ final class IngestProcessor implements Processor<byte[], byte[], Object, Object>
 
     /** Dedup, then the event-time checks; true when the event should be aggregated. */
     private boolean accept(String topicTag, String nodeKey, String runId, long seq, long ts) {
-        String key = topicTag + "|" + nodeKey + "|" + runId;
+        SeqKey sk = new SeqKey(topicTag, nodeKey, runId);
+        String key = seqKeys.get(sk);
+        if (key == null) {
+            if (seqKeys.size() >= 100_000) {
+                seqKeys.clear();
+            }
+            key = topicTag + "|" + nodeKey + "|" + runId;
+            seqKeys.put(sk, key);
+        }
         SeqTracker t = seqs.get(key);
         if (t == null) {
             t = new SeqTracker();
@@ -266,7 +287,10 @@ final class IngestProcessor implements Processor<byte[], byte[], Object, Object>
             duplicates++;
             return false;
         }
-        dirty.add(SEQ + key);
+        if (!t.dirty) {
+            t.dirty = true;
+            dirtySeqs.add(key);
+        }
         if (ts > streamTime) {
             streamTime = ts;
             clockDirty = true;
@@ -281,25 +305,25 @@ final class IngestProcessor implements Processor<byte[], byte[], Object, Object>
 
     // ------------------------------------------------------------------ L7
 
-    private void onL7(L7Event e, String nodeKey, long ts) {
-        if (e.getProtocol() == Protocol.DNS && e.getDns() != null) {
-            learnDns(nodeKey, e.getDns(), ts);
+    private void onL7(L7Fields e, String nodeKey, long ts) {
+        if (e.protocol == Protocol.DNS && e.dns != null) {
+            learnDns(nodeKey, e.dns, ts);
         }
         long ws = settings.windowStart(ts);
-        AppId observer = e.getInstance().getApp();
+        AppId observer = e.app;
         EdgeStats s;
         AppId server;
-        if (e.getSide() == Side.CLIENT) {
-            server = resolveServer(nodeKey, e.getActualServerIp(), e.getActualServerPort(), e.getServerIp(),
-                    e.getServerPort(), e.getServerName(), ts);
+        if (e.side == Side.CLIENT) {
+            server = resolveServer(nodeKey, e.actualServerIp, e.actualServerPort, e.serverIp, e.serverPort,
+                    e.serverName, ts);
             s = edge(ws, server, Side.CLIENT, observer, null);
-            s.addClientIp(e.getClientIp());
+            s.addClientIp(e.clientIp);
         } else {
             server = observer;
-            s = edge(ws, server, Side.SERVER, null, e.getClientIp());
+            s = edge(ws, server, Side.SERVER, null, e.clientIp);
         }
-        s.addRequest(e.getProtocol(), e.getError(), e.getLatencyNs(),
-                settings.latencyThresholdMs(server.getId()) * 1_000_000L, e.getRequestBytes(), e.getResponseBytes());
+        s.addRequest(e.protocol, e.error, e.latencyNs, settings.latencyThresholdMs(server.getId()) * 1_000_000L,
+                e.requestBytes, e.responseBytes);
     }
 
     private void learnDns(String nodeKey, DnsDetails dns, long ts) {
@@ -542,6 +566,16 @@ final class IngestProcessor implements Processor<byte[], byte[], Object, Object>
         context.forward(new Record<>(Partial.TICK_KEY, new Partial.Tick(source, streamTime, false),
                 Math.max(0, streamTime)));
         evictStale();
+        for (String k : dirtySeqs) {
+            SeqTracker t = seqs.get(k);
+            if (t == null) {
+                state.delete(SEQ + k);
+            } else {
+                t.dirty = false;
+                state.put(SEQ + k, t.encode());
+            }
+        }
+        dirtySeqs.clear();
         for (String k : dirty) {
             byte[] value = encodeState(k);
             if (value == null) {

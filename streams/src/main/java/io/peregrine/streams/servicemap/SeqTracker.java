@@ -22,6 +22,8 @@ final class SeqTracker {
     /** Missing ranges below max, inclusive, ascending; flattened [from0, to0, from1, to1, ...]. */
     private final List<long[]> gaps = new ArrayList<>();
     long lastSeenTs;
+    /** Changed since its state was last written (not encoded). */
+    boolean dirty;
 
     /** Records {@code seq}; false when it was seen before (a duplicate). */
     boolean accept(long seq, long timestampMs) {

@@ -2,6 +2,7 @@ package io.peregrine.streams.servicemap;
 
 import io.peregrine.schema.DeadLetter;
 import io.peregrine.schema.ServiceEdge;
+import io.peregrine.schema.registry.SchemaRegistryClient;
 import io.peregrine.schema.topic.Topic;
 import io.peregrine.schema.topic.Topics;
 import io.peregrine.streams.PipelineCounters;
@@ -56,8 +57,12 @@ public final class ServiceMapTopology {
     private ServiceMapTopology() {
     }
 
-    public static void build(StreamsBuilder builder, TopologySettings settings, Topics topics, EndpointIndex index,
-                             PipelineCounters counters) {
+    /**
+     * @param registry where the raw L7 decoder looks up writer schemas (the serdes in {@code topics}
+     *                 use the same registry)
+     */
+    public static void build(StreamsBuilder builder, TopologySettings settings, Topics topics,
+                             SchemaRegistryClient registry, EndpointIndex index, PipelineCounters counters) {
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(StoreNames.INGEST_STATE),
                 Serdes.String(), Serdes.ByteArray()).withCachingDisabled());
         builder.addStateStore(CommitHook.builder(StoreNames.INGEST_COMMIT_HOOK));
@@ -66,7 +71,7 @@ public final class ServiceMapTopology {
                 List.of(topics.rawL7().name(), topics.rawConnections().name(), topics.rawAppMetrics().name()),
                 Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("raw-events-source"));
         KStream<Object, Object> ingested = raw.process(
-                () -> new IngestProcessor(settings, topics, index, counters, StoreNames.INGEST_STATE,
+                () -> new IngestProcessor(settings, topics, registry, index, counters, StoreNames.INGEST_STATE,
                         StoreNames.INGEST_COMMIT_HOOK),
                 Named.as("ingest"), StoreNames.INGEST_STATE, StoreNames.INGEST_COMMIT_HOOK);
 

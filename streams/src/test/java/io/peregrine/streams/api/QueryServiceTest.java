@@ -16,7 +16,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 /** Parameter handling of the query API; the answers themselves are checked by StreamsAppIT. */
 class QueryServiceTest {
 
-    private final QueryService service = new QueryService(() -> null, () -> new HostInfo("127.0.0.1", 8080),
+    private final QueryService service = new QueryService(() -> null, () -> new HostInfo("127.0.0.1", 8080), 3,
             Duration.ofSeconds(10), Duration.ofHours(6), new PipelineCounters(),
             Clock.fixed(Instant.parse("2025-06-02T12:00:00Z"), ZoneOffset.UTC));
 

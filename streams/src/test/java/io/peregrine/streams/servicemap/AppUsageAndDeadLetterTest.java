@@ -63,7 +63,7 @@ class AppUsageAndDeadLetterTest {
 
     @BeforeEach
     void start() {
-        t = new TopologyDriver(topics, TopologySettings.defaults());
+        t = new TopologyDriver(topics, TestRegistry.client(KAFKA), TopologySettings.defaults());
         events = new RawEvents();
         t.pipe(listen(DB_NODE, "0.0.0.0", 5432, instance(POSTGRES), T0.minus(Duration.ofHours(1))));
         t.pipe(RawEvents.nodeSample(DB_NODE, T0.minusSeconds(30), "eu-west-1b", List.of(DB_IP)));

@@ -65,7 +65,7 @@ class ServiceMapTopologyTest {
 
     @BeforeEach
     void start() {
-        t = new TopologyDriver(topics, TopologySettings.defaults());
+        t = new TopologyDriver(topics, TestRegistry.client(KAFKA), TopologySettings.defaults());
         events = new RawEvents();
         // checkout's pod listens on its own address; postgres on all addresses of db-1.
         t.pipe(listen(APP_NODE, CHECKOUT_IP, 8080, instance(CHECKOUT), T0.minus(Duration.ofHours(1))));
@@ -342,7 +342,7 @@ class ServiceMapTopologyTest {
     @Test
     void shouldApplyPerApplicationLatencyThresholds() {
         t.close();
-        t = new TopologyDriver(topics, TopologySettings.defaults()
+        t = new TopologyDriver(topics, TestRegistry.client(KAFKA), TopologySettings.defaults()
                 .withLatencyThresholds(500, Map.of(CHECKOUT.getId(), 1_000L)));
         t.pipe(listen(APP_NODE, CHECKOUT_IP, 8080, instance(CHECKOUT), T0.minus(Duration.ofHours(1))));
         frontendCalls(T0.plusSeconds(1), 700 * MS, false);
@@ -358,7 +358,7 @@ class ServiceMapTopologyTest {
     void shouldRemoveIdleEdgesFromTheTopologyWithATombstone() {
         t.close();
         TopologySettings s = TopologySettings.defaults();
-        t = new TopologyDriver(topics, new TopologySettings(s.windowSize(), s.grace(), 500, Map.of(), s.queryRetention(),
+        t = new TopologyDriver(topics, TestRegistry.client(KAFKA), new TopologySettings(s.windowSize(), s.grace(), 500, Map.of(), s.queryRetention(),
                 Duration.ofSeconds(30), s.maxFutureSkew(), s.idleSourceTimeout(), s.dnsNameTtl(), 1));
         t.pipe(listen(APP_NODE, CHECKOUT_IP, 8080, instance(CHECKOUT), T0.minus(Duration.ofHours(1))));
         frontendCalls(T0.plusSeconds(1), MS, false);
