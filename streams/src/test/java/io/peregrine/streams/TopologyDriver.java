@@ -46,6 +46,8 @@ public final class TopologyDriver implements AutoCloseable {
     public final List<Record<Object, Object>> tableRejects = new ArrayList<>();
     public final EndpointIndex index;
     public final TopologyTestDriver driver;
+    /** The application id the driver runs with; internal topics are named after it. */
+    public final String applicationId = "ttd-" + UUID.randomUUID();
     private final Path stateDir;
 
     public final TestInputTopic<String, L7Event> l7;
@@ -73,7 +75,7 @@ public final class TopologyDriver implements AutoCloseable {
         StreamsBuilder builder = new StreamsBuilder();
         index = PeregrineTopology.build(builder, settings, topics, registry, counters, tableRejects::add);
         Properties p = new Properties();
-        p.put(StreamsConfig.APPLICATION_ID_CONFIG, "ttd-" + UUID.randomUUID());
+        p.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
         p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
         p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);

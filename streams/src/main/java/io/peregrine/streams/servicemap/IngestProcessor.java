@@ -119,6 +119,7 @@ final class IngestProcessor implements Processor<byte[], byte[], Object, Object>
     private long streamTime = -1;
     private boolean clockDirty;
     private long lastEvictionStreamTime = -1;
+    /** Wall-clock time of the last record, or of the first punctuation; -1 before either. */
     private long lastRecordWallMs;
     private long lastIdleTickWallMs;
     /** Records processed since the last flush; without any, a commit has nothing of ours to carry. */
@@ -184,7 +185,12 @@ final class IngestProcessor implements Processor<byte[], byte[], Object, Object>
         load();
         CommitHook hook = context.getStateStore(hookName);
         hook.onCommit(context, () -> Math.max(0, streamTime), this::flush);
-        lastRecordWallMs = context.currentSystemTimeMs();
+        // Not context.currentSystemTimeMs(): Kafka Streams sets a task's wall clock only when it
+        // processes or punctuates, so in init it reads 0 for a new task, which made every new task
+        // declare itself idle at its first punctuation, before its first record. Then the window
+        // tasks left it out of the watermark and closed windows on the other sources' progress,
+        // dropping its partials as late (windows missing whole nodes after a rebalance).
+        lastRecordWallMs = -1;
         lastIdleTickWallMs = 0;
         long every = Math.max(50, Math.min(1_000, settings.idleSourceTimeout().toMillis() / 2));
         context.schedule(Duration.ofMillis(every), PunctuationType.WALL_CLOCK_TIME, this::checkIdle);
@@ -648,6 +654,10 @@ final class IngestProcessor implements Processor<byte[], byte[], Object, Object>
      * says so, and the window tasks leave it out of the watermark until it sends data again.
      */
     private void checkIdle(long nowMs) {
+        if (lastRecordWallMs < 0) {
+            lastRecordWallMs = nowMs; // the first punctuation: the idle timeout starts now
+            return;
+        }
         if (nowMs - lastRecordWallMs < settings.idleSourceTimeout().toMillis()) {
             return;
         }

@@ -36,6 +36,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
+import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -381,5 +382,23 @@ class ServiceMapTopologyTest {
         t.advanceWallClock(Duration.ofSeconds(10));
         assertThat(t.serviceMapRecords()).as("idle: nothing more will come, but T0+10 stays open until its time")
                 .isEmpty();
+    }
+
+    @Test
+    void shouldNotDeclareASourceIdleBeforeTheIdleTimeoutHasPassedSinceItStarted() {
+        // A new task's wall clock reads 0 until it first processes or punctuates. Taken for the time
+        // of its last record, it made every new ingest task say it was idle at its first punctuation,
+        // and the window tasks closed windows without it, dropping its partials as late (issue #6).
+        var partials = t.driver.createOutputTopic(
+                t.applicationId + "-" + ServiceMapTopology.PARTIALS_REPARTITION + "-repartition",
+                new StringDeserializer(), Partial.serde().deserializer());
+        Duration timeout = t.settings.idleSourceTimeout();
+        t.advanceWallClock(timeout.dividedBy(2));
+        assertThat(partials.readValuesToList()).as("no idle tick before the timeout").isEmpty();
+        t.advanceWallClock(timeout.dividedBy(4));
+        assertThat(partials.readValuesToList()).as("still within the timeout of the start").isEmpty();
+        t.advanceWallClock(timeout);
+        assertThat(partials.readValuesToList()).singleElement().isInstanceOfSatisfying(Partial.Tick.class,
+                tick -> assertThat(tick.idle()).as("idle once the timeout has passed").isTrue());
     }
 }
