@@ -70,7 +70,7 @@ public final class Agent implements AutoCloseable {
                 registry, topics, config.spoolDir(home), config.getLong(AgentConfig.SPOOL_MAX_BYTES),
                 new Publisher.Settings(config.getInt(AgentConfig.QUEUE_CAPACITY), 2_000,
                         java.time.Duration.ofMillis(200), java.time.Duration.ofSeconds(10),
-                        java.time.Duration.ofSeconds(30)),
+                        java.time.Duration.ofSeconds(30), config.deliveryTimeout().plusSeconds(15)),
                 metrics);
         MetricsEndpoint endpoint;
         try {

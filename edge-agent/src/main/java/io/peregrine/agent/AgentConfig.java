@@ -143,8 +143,9 @@ public final class AgentConfig extends AbstractConfig {
         p.put("enable.idempotence", true);
         p.put("acks", "all");
         p.put("compression.type", "zstd");
-        // Many small records: wait a little to fill bigger batches, and keep the buffer small.
-        p.put("linger.ms", 100);
+        // Many small records: the publisher hands over up to 2,000 at once and waits for their
+        // acknowledgements, so the producer need not wait to fill batches. Keep the buffer small.
+        p.put("linger.ms", 5);
         p.put("batch.size", 256 * 1024);
         p.put("buffer.memory", 16L << 20);
         // Fail fast when Kafka is away: the spool takes over instead of the producer's buffer.
@@ -154,6 +155,11 @@ public final class AgentConfig extends AbstractConfig {
         p.put("client.id", "peregrine-agent");
         p.putAll(originalsWithPrefix(PRODUCER_PREFIX));
         return p;
+    }
+
+    /** The producer's {@code delivery.timeout.ms}, the agent's default or the user's {@code producer.*}. */
+    public java.time.Duration deliveryTimeout() {
+        return java.time.Duration.ofMillis(Long.parseLong(String.valueOf(producerConfig().get("delivery.timeout.ms")).trim()));
     }
 
     /** Registry client settings: the URL, no client-side retries (the publisher retries), then {@code registry.*}. */

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.atomic.LongAdder;
@@ -52,12 +53,13 @@ public final class Publisher implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(Publisher.class);
 
-    /** Settings of the publisher; see {@code AgentConfig} for their documentation. */
+    /**
+     * Settings of the publisher; see {@code AgentConfig} for their documentation. {@code ackTimeout}
+     * bounds the wait for a batch's acknowledgements: the producer's {@code delivery.timeout.ms}
+     * plus a margin, so that a producer which never completes its batches cannot park the sender.
+     */
     public record Settings(int queueCapacity, int maxBatch, Duration lingerMax, Duration retryBackoffMax,
-                           Duration closeTimeout) {
-        public static Settings defaults() {
-            return new Settings(100_000, 2_000, Duration.ofMillis(200), Duration.ofSeconds(10), Duration.ofSeconds(30));
-        }
+                           Duration closeTimeout, Duration ackTimeout) {
     }
 
     private final Supplier<Producer<String, byte[]>> producerFactory;
@@ -75,6 +77,8 @@ public final class Publisher implements AutoCloseable {
     private final Map<String, LongAdder> published = new java.util.concurrent.ConcurrentHashMap<>();
     private final Map<String, LongAdder> sentByTopic = new java.util.concurrent.ConcurrentHashMap<>();
     private final LongAdder producerErrors;
+    private static final Object ACKED = new Object();
+    private static final Object SKIPPED = new Object();
     private volatile boolean running = true;
     private volatile boolean online = true;
 
@@ -237,14 +241,19 @@ public final class Publisher implements AutoCloseable {
     }
 
     /**
-     * Sends {@code records} and waits for all acknowledgements; returns those that failed, in order.
-     * The first failure that happens before a record leaves (no metadata, no schema id) fails the
-     * rest without trying them: each would wait out the same timeout.
+     * Sends {@code records} and waits for all acknowledgements, at most the ack timeout; returns
+     * those that failed or were not acknowledged in time, in order. The first failure that happens
+     * before a record leaves (no metadata, no schema id) fails the rest without trying them: each
+     * would wait out the same timeout. A record that times out here may still reach Kafka later
+     * through the abandoned producer; it is then delivered twice, never lost.
      */
     private List<SpooledRecord> deliver(List<SpooledRecord> records) {
         int n = records.size();
-        AtomicReferenceArray<Exception> errors = new AtomicReferenceArray<>(n);
+        // Per record: null until acknowledged, then ACKED, SKIPPED or the failure.
+        AtomicReferenceArray<Object> outcomes = new AtomicReferenceArray<>(n);
+        Semaphore completions = new Semaphore(0);
         int sent = 0;
+        int inFlight = 0;
         Exception early = null;
         for (; sent < n; sent++) {
             SpooledRecord r = records.get(sent);
@@ -256,38 +265,55 @@ public final class Publisher implements AutoCloseable {
                 break;
             }
             if (framed == null) {
-                continue; // counted as dropped: written with a schema this agent no longer has
+                outcomes.set(sent, SKIPPED); // counted as dropped: written with a schema this agent no longer has
+                continue;
             }
             final int index = sent;
             try {
                 producer.send(new ProducerRecord<>(r.topic(), null, r.timestamp(), r.key(), framed), (meta, e) -> {
-                    if (e != null) {
-                        errors.set(index, e);
-                    }
+                    outcomes.set(index, e != null ? e : ACKED);
+                    completions.release();
                 });
+                inFlight++;
             } catch (KafkaException e) {
                 early = e;
                 break;
             }
+            if (outcomes.get(index) instanceof Exception e) {
+                // Failed inside send() (no metadata within max.block.ms, full buffer): the client
+                // reports that through the callback, not by throwing. Each further record would
+                // block as long again, so the rest of the batch fails now.
+                early = e;
+                sent++;
+                break;
+            }
         }
+        // Not producer.flush(): it has no bound of its own, and the sender must never park.
+        boolean complete;
         try {
-            producer.flush();
-        } catch (KafkaException e) {
-            early = early == null ? e : early;
+            complete = completions.tryAcquire(inFlight, settings.ackTimeout().toNanos(), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            complete = false;
         }
+        Exception timeout = complete ? null
+                : new org.apache.kafka.common.errors.TimeoutException("no acknowledgement within " + settings.ackTimeout());
         List<SpooledRecord> failed = new ArrayList<>();
+        Exception cause = early;
         for (int i = 0; i < n; i++) {
-            Exception e = i >= sent ? early : errors.get(i);
-            if (e != null) {
-                failed.add(records.get(i));
-            } else if (i < sent) {
+            Object outcome = outcomes.get(i);
+            if (outcome == ACKED) {
                 sent(records.get(i).topic()).increment();
+            } else if (outcome != SKIPPED) {
+                failed.add(records.get(i));
+                if (cause == null) {
+                    cause = outcome instanceof Exception e ? e : i >= sent ? early : timeout;
+                }
             }
         }
         if (!failed.isEmpty()) {
             needsFreshProducer = true;
             producerErrors.add(failed.size());
-            Exception cause = early != null ? early : firstError(errors);
             String why = cause == null ? "unknown" : cause.getClass().getSimpleName();
             if (!why.equals(lastErrorCause)) {
                 // One warning per cause, not per record or per retry.
@@ -304,15 +330,6 @@ public final class Publisher implements AutoCloseable {
     private LongAdder sent(String topic) {
         return sentByTopic.computeIfAbsent(topic, t -> metrics.counter("peregrine_agent_sent_total",
                 "Records acknowledged by Kafka", "topic", t));
-    }
-
-    private static Exception firstError(AtomicReferenceArray<Exception> errors) {
-        for (int i = 0; i < errors.length(); i++) {
-            if (errors.get(i) != null) {
-                return errors.get(i);
-            }
-        }
-        return null;
     }
 
     private byte[] frame(SpooledRecord r) {

@@ -28,6 +28,7 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.MockProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -62,7 +63,7 @@ class PublisherIT {
                 ProducerConfig.COMPRESSION_TYPE_CONFIG, "zstd",
                 ProducerConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, 500));
         Publisher.Settings settings = new Publisher.Settings(10_000, 500, Duration.ofMillis(50),
-                Duration.ofSeconds(1), Duration.ofSeconds(30));
+                Duration.ofSeconds(1), Duration.ofSeconds(30), Duration.ofSeconds(10));
         Publisher publisher = new Publisher(() -> new KafkaProducer<>(producerConfig, new StringSerializer(), new ByteArraySerializer()),
                 client, topics, dir.resolve("spool"), 64L << 20, settings, metrics);
         EmbeddedKafka kafka = null;
@@ -102,6 +103,83 @@ class PublisherIT {
             }
             if (kafka != null) {
                 kafka.close();
+            }
+        }
+    }
+
+    /**
+     * Two ways a client can hold the publisher: a producer that takes records and never completes
+     * them, and one whose every send() blocks for max.block.ms and then fails through the callback
+     * (what KafkaProducer does when the topic's metadata is gone while the broker is down; 300
+     * records used to take 300 x max.block.ms). Neither may park the publisher: the batch is
+     * spooled, the producer replaced, and every record still arrives once and in order.
+     */
+    @Test
+    void shouldNeverBeParkedByAStuckProducer() throws Exception {
+        int kafkaPort = freePort();
+        int registryPort = freePort();
+        String bootstrap = "127.0.0.1:" + kafkaPort;
+        SchemaRegistryClient client = SchemaRegistryClient.create(Map.of("schema.registry.url",
+                "http://127.0.0.1:" + registryPort, "max.retries", 0));
+        Topics topics = Topics.create(client, SerdeConfig.from(Map.of()), 2);
+        AgentMetrics metrics = new AgentMetrics();
+        try (EmbeddedKafka kafka = startKafka(kafkaPort, freePort());
+             SchemaRegistryServer registry = SchemaRegistryServer.start(RegistryConfig.builder()
+                     .bootstrapServers(bootstrap).host("127.0.0.1").port(registryPort).build())) {
+            try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+                TopicAdmin.ensure(admin, topics.all(), (short) 1);
+            }
+            // Takes records and never completes them; flush() blocks as the real client's did.
+            MockProducer<String, byte[]> stuck = new MockProducer<>(false, null, new StringSerializer(),
+                    new ByteArraySerializer()) {
+                @Override
+                public synchronized void flush() {
+                    java.util.concurrent.locks.LockSupport.park();
+                }
+            };
+            java.util.concurrent.atomic.AtomicInteger blockedSends = new java.util.concurrent.atomic.AtomicInteger();
+            MockProducer<String, byte[]> noMetadata = new MockProducer<>(true, null, new StringSerializer(),
+                    new ByteArraySerializer()) {
+                @Override
+                public synchronized java.util.concurrent.Future<org.apache.kafka.clients.producer.RecordMetadata> send(
+                        org.apache.kafka.clients.producer.ProducerRecord<String, byte[]> record,
+                        org.apache.kafka.clients.producer.Callback callback) {
+                    blockedSends.incrementAndGet();
+                    try {
+                        Thread.sleep(1_000);
+                    } catch (InterruptedException e) {
+                        throw new org.apache.kafka.common.errors.InterruptException(e);
+                    }
+                    var e = new org.apache.kafka.common.errors.TimeoutException("Topic not present in metadata after 1000 ms.");
+                    callback.onCompletion(null, e);
+                    var failed = new java.util.concurrent.CompletableFuture<org.apache.kafka.clients.producer.RecordMetadata>();
+                    failed.completeExceptionally(e);
+                    return failed;
+                }
+            };
+            java.util.concurrent.atomic.AtomicInteger made = new java.util.concurrent.atomic.AtomicInteger();
+            Publisher publisher = new Publisher(() -> switch (made.getAndIncrement()) {
+                        case 0 -> noMetadata;
+                        case 1 -> stuck;
+                        default -> new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap),
+                                new StringSerializer(), new ByteArraySerializer());
+                    },
+                    client, topics, dir.resolve("spool"), 64L << 20,
+                    new Publisher.Settings(10_000, 500, Duration.ofMillis(50), Duration.ofSeconds(1),
+                            Duration.ofSeconds(30), Duration.ofSeconds(2)), metrics);
+            try {
+                publishRange(publisher, topics, 0, 300);
+                awaitCondition(() -> stuck.history().size() >= 1, "the stuck producer took records");
+                awaitCondition(() -> metrics.count("peregrine_agent_producer_errors_total") > 0,
+                        "the unacknowledged batch counted as failed");
+                publishRange(publisher, topics, 300, 400);
+                awaitCondition(publisher::isOnline, "spool drained through a fresh producer");
+                assertThat(seqs(bootstrap, topics, 400)).containsExactlyElementsOf(range(0, 400));
+                assertThat(stuck.closed()).isTrue();
+                assertThat(noMetadata.closed()).isTrue();
+                assertThat(blockedSends.get()).as("sends tried on the producer without metadata").isEqualTo(1);
+            } finally {
+                publisher.close();
             }
         }
     }
@@ -151,10 +229,23 @@ class PublisherIT {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting for: " + what);
+                throw new AssertionError("timed out waiting for: " + what + "; the publisher was at:\n"
+                        + publisherStack());
             }
             Thread.sleep(50);
         }
+    }
+
+    private static String publisherStack() {
+        StringBuilder b = new StringBuilder();
+        Thread.getAllStackTraces().forEach((t, stack) -> {
+            if (t.getName().equals("agent-publisher")) {
+                for (StackTraceElement e : stack) {
+                    b.append("    at ").append(e).append('\n');
+                }
+            }
+        });
+        return b.toString();
     }
 
     private static int freePort() throws IOException {
