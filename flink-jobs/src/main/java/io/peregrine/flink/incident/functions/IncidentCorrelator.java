@@ -50,7 +50,10 @@ import org.apache.flink.util.Collector;
  * it depends on, or that depends on it (transitively, through the map), provided it started within
  * {@code group_window} of that incident's latest member; otherwise it opens an incident. When it
  * relates several (callers signalled first, each opening one, then their common database), they
- * merge into the oldest. A new incident is first written {@code group_wait} after it opened, so
+ * merge into one: the one that paged, else one receivers were notified of, else one written, else
+ * the oldest (the oldest among equals). The others end with a RESOLVED version naming it
+ * ({@link Incidents#merged}), which resolves their pages; so a merge never pages anew under another
+ * id, and exactly the pages that were sent stay open. A new incident is first written {@code group_wait} after it opened, so
  * the root cause that signals an evaluation or two after its clients is in the first version, the
  * one that pages. A fingerprint stays in its incident until the incident resolves, which it does
  * when every member resolved. The probable root cause is recomputed with each version
@@ -81,6 +84,8 @@ public final class IncidentCorrelator extends KeyedCoProcessFunction<String, Sig
     private transient MapState<String, Incident> open;
     private transient MapState<String, Signal> members;
     private transient MapState<String, String> incidentOf;
+    /** Open incidents a receiver heard of: {@link #NOTIFIED}, or {@link #PAGED} once one paged. */
+    private transient MapState<String, Integer> heard;
     /** Client app id to the app ids it calls, built from {@link #edges} on first use after a start. */
     private transient Map<String, Set<String>> dependencies;
 
@@ -113,6 +118,9 @@ public final class IncidentCorrelator extends KeyedCoProcessFunction<String, Sig
         MapStateDescriptor<String, String> i = new MapStateDescriptor<>("incident-of", Types.STRING, Types.STRING);
         i.enableTimeToLive(ttl);
         incidentOf = getRuntimeContext().getMapState(i);
+        MapStateDescriptor<String, Integer> h = new MapStateDescriptor<>("incident-heard", Types.STRING, Types.INT);
+        h.enableTimeToLive(ttl);
+        heard = getRuntimeContext().getMapState(h);
     }
 
     @Override
@@ -197,6 +205,7 @@ public final class IncidentCorrelator extends KeyedCoProcessFunction<String, Sig
         String id = incidentOf.get(s.fingerprint());
         if (id != null) {
             members.put(s.fingerprint(), s);
+            incidentOf.put(s.fingerprint(), id); // refreshes its TTL with the member's
             changed.computeIfAbsent(id, k -> new ArrayList<>());
             return;
         }
@@ -218,7 +227,15 @@ public final class IncidentCorrelator extends KeyedCoProcessFunction<String, Sig
                 related.add(incident);
             }
         }
-        related.sort(OLDEST_FIRST);
+        // The survivor is the incident receivers heard most of (paged, then notified, then written,
+        // then one still in group_wait), the oldest among equals: a merge never pages anew under
+        // another id, and the pages that were sent are the ones that stay open and resolve.
+        Map<String, Integer> rank = new HashMap<>();
+        for (Incident r : related) {
+            Integer h = heard.get(r.getId());
+            rank.put(r.getId(), 2 * (h == null ? 0 : h) + (r.getStatus() == IncidentStatus.UNKNOWN ? 0 : 1));
+        }
+        related.sort(Comparator.<Incident>comparingInt(r -> -rank.get(r.getId())).thenComparing(OLDEST_FIRST));
         String target;
         if (related.isEmpty()) {
             target = Incidents.id(s);
@@ -238,7 +255,8 @@ public final class IncidentCorrelator extends KeyedCoProcessFunction<String, Sig
     /**
      * Moves the members of {@code absorbed} into {@code target}. An absorbed incident that was
      * written already is closed with a last version saying where it went (its page, if any, is
-     * resolved; the merged incident carries on); one not yet written simply disappears.
+     * resolved; the merged incident carries on under its own id); one not yet written simply
+     * disappears.
      */
     private void merge(Incident absorbed, String target, Map<String, List<String>> changed, long now,
                        Collector<Incident> out) throws Exception {
@@ -253,14 +271,9 @@ public final class IncidentCorrelator extends KeyedCoProcessFunction<String, Sig
         }
         changed.remove(absorbed.getId());
         open.remove(absorbed.getId());
+        heard.remove(absorbed.getId());
         if (absorbed.getStatus() != IncidentStatus.UNKNOWN) {
-            out.collect(Incident.newBuilder(absorbed)
-                    .setStatus(IncidentStatus.RESOLVED)
-                    .setSummary("Merged into incident " + target + ", which a signal related to both joined. "
-                            + absorbed.getSummary())
-                    .setUpdatedAt(Instant.ofEpochMilli(Math.max(now, absorbed.getUpdatedAt().toEpochMilli() + 1)))
-                    .setResolvedAt(Instant.ofEpochMilli(now))
-                    .build());
+            out.collect(Incidents.merged(absorbed, target, now));
         }
     }
 
@@ -275,6 +288,7 @@ public final class IncidentCorrelator extends KeyedCoProcessFunction<String, Sig
             List<Signal> current = membersOf(id, previous.getAlertFingerprints(), changed);
             if (current.isEmpty()) {
                 open.remove(id); // every member expired (TTL)
+                heard.remove(id);
                 continue;
             }
             boolean placeholder = previous.getStatus() == IncidentStatus.UNKNOWN;
@@ -288,17 +302,27 @@ public final class IncidentCorrelator extends KeyedCoProcessFunction<String, Sig
             Incident next = Incidents.build(id, current, graph, silencedBy(current, now),
                     placeholder ? null : previous, now);
             if (!placeholder && Incidents.sameContent(previous, next)) {
+                if (changed.containsKey(id)) {
+                    open.put(id, previous); // a member changed: the incident is alive (TTL)
+                }
                 continue;
             }
             out.collect(next);
             if (next.getStatus() == IncidentStatus.RESOLVED) {
                 open.remove(id);
+                heard.remove(id);
                 for (Signal m : current) {
                     members.remove(m.fingerprint());
                     incidentOf.remove(m.fingerprint());
                 }
             } else {
                 open.put(id, next);
+                Integer before = heard.get(id);
+                int level = Math.max(before == null ? 0 : before,
+                        Incidents.pages(next) ? PAGED : Incidents.notifies(next) ? NOTIFIED : 0);
+                if (level > 0) {
+                    heard.put(id, level);
+                }
             }
         }
     }
@@ -371,6 +395,9 @@ public final class IncidentCorrelator extends KeyedCoProcessFunction<String, Sig
         }
         return new ServiceGraph(dependencies);
     }
+
+    private static final int NOTIFIED = 1;
+    private static final int PAGED = 2;
 
     private static final Comparator<Incident> OLDEST_FIRST =
             Comparator.comparing(Incident::getOpenedAt).thenComparing(Incident::getId);
