@@ -7,6 +7,7 @@ import io.peregrine.schema.Incident;
 import io.peregrine.schema.IncidentStatus;
 import io.peregrine.schema.ServiceEdge;
 import io.peregrine.schema.Silence;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -23,6 +24,7 @@ import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.StateTtlConfig;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.streaming.api.TimeDomain;
 import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
 import org.apache.flink.streaming.api.functions.co.KeyedCoProcessFunction;
 import org.apache.flink.util.Collector;
@@ -66,9 +68,12 @@ import org.apache.flink.util.Collector;
  *
  * <p><b>State.</b> Edges and silences mirror their compacted topics (tombstones delete; silences
  * are dropped when they end). Open incidents, their members and the fingerprint index are removed
- * when the incident resolves; TTL ({@code state_ttl}) guards against members whose resolve never
- * comes. Timers: one per pending instant, and a silence's start and end, deleted with the silence
- * unless something else needs that instant.
+ * when the incident resolves; TTL ({@code state_ttl}, processing time from each write) guards
+ * against members whose resolve never comes, and against edges whose tombstone never comes. Timers:
+ * one per pending instant, and a silence's start and end, deleted with the silence unless something
+ * else needs that instant (event time); and a sweep {@code state_ttl} after writes (processing time,
+ * coalesced to the minute), which removes what expired from the backend and from the in-memory
+ * index of the service map ({@link #sweep}).
  */
 public final class IncidentCorrelator extends KeyedCoProcessFunction<String, Signal, Control, Incident> {
     private static final long serialVersionUID = 1L;
@@ -145,6 +150,7 @@ public final class IncidentCorrelator extends KeyedCoProcessFunction<String, Sig
                     dependencies.computeIfAbsent(control.edge.getClient().getId(), k -> new HashSet<>())
                             .add(control.edge.getServer().getId());
                 }
+                sweepAfterTtl(ctx);
             }
             return;
         }
@@ -171,6 +177,10 @@ public final class IncidentCorrelator extends KeyedCoProcessFunction<String, Sig
 
     @Override
     public void onTimer(long timestamp, OnTimerContext ctx, Collector<Incident> out) throws Exception {
+        if (ctx.timeDomain() == TimeDomain.PROCESSING_TIME) {
+            sweep();
+            return;
+        }
         List<Signal> due = new ArrayList<>();
         for (Signal s : pending.values()) {
             if (s.at <= timestamp) {
@@ -193,6 +203,60 @@ public final class IncidentCorrelator extends KeyedCoProcessFunction<String, Sig
             silences.remove(id);
         }
         publish(changed, timestamp, out);
+        if (!due.isEmpty()) {
+            sweepAfterTtl(ctx); // members, the index and incidents were written
+        }
+    }
+
+    /**
+     * Registers the sweep that follows the TTL of what was just written. TTL counts in processing
+     * time from each write, so this is a processing-time timer, coalesced to {@link #SWEEP_EVERY}
+     * (edges are re-written with every window of traffic): at most {@code state_ttl / SWEEP_EVERY}
+     * timers, each at least {@code state_ttl} after the writes it stands for.
+     */
+    private void sweepAfterTtl(Context ctx) {
+        long every = Math.min(SWEEP_EVERY.toMillis(), Math.max(1, config.stateTtl().toMillis()));
+        long due = ctx.timerService().currentProcessingTime() + config.stateTtl().toMillis();
+        ctx.timerService().registerProcessingTimeTimer(due - Math.floorMod(due, every) + every);
+    }
+
+    /**
+     * Drops what TTL expired. Expired entries are invisible to reads but stay in the state backend
+     * until read; walking every map removes them now, and the in-memory index of the service map is
+     * rebuilt without the edges that expired (else grouping would follow a dead edge until a
+     * restart). An open incident whose every member expired goes too, unwritten, as
+     * {@link #publish} would drop it.
+     */
+    private void sweep() throws Exception {
+        dependencies = null; // rebuilt on next use, from the edges left
+        drain(edges);
+        drain(members);
+        drain(incidentOf);
+        drain(heard);
+        List<Incident> all = new ArrayList<>();
+        open.values().forEach(all::add);
+        for (Incident incident : all) {
+            boolean alive = false;
+            for (String fp : incident.getAlertFingerprints()) {
+                alive |= members.contains(fp);
+            }
+            if (!alive) {
+                open.remove(incident.getId());
+                heard.remove(incident.getId());
+            }
+        }
+        drain(open);
+    }
+
+    /** Reads every entry, which removes those whose TTL expired, and the map itself once empty. */
+    private static void drain(MapState<String, ?> state) throws Exception {
+        boolean any = false;
+        for (String ignored : state.keys()) {
+            any = true;
+        }
+        if (!any) {
+            state.clear();
+        }
     }
 
     /**
@@ -395,6 +459,9 @@ public final class IncidentCorrelator extends KeyedCoProcessFunction<String, Sig
         }
         return new ServiceGraph(dependencies);
     }
+
+    /** Granularity of the TTL sweeps ({@link #sweepAfterTtl}). */
+    static final Duration SWEEP_EVERY = Duration.ofMinutes(1);
 
     private static final int NOTIFIED = 1;
     private static final int PAGED = 2;
