@@ -161,6 +161,11 @@ class IncidentPagingTest {
         }
         assertThat(watermark(200)).isEqualTo(new Heard(List.of("resolve orders"), List.of("resolve orders")));
         assertThat(watermark(10_000)).isEqualTo(new Heard(List.of(), List.of()));
+        // Nothing left but the service map.
+        assertThat(pagerDuty.numKeyedStateEntries()).isZero();
+        assertThat(changes.numKeyedStateEntries()).isZero();
+        assertThat(correlator.numKeyedStateEntries()).isOne();
+        assertThat(correlator.numEventTimeTimers()).isZero();
     }
 
     @Test

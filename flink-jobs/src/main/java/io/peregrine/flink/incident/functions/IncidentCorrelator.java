@@ -24,8 +24,8 @@ import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.StateTtlConfig;
 import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.streaming.api.TimeDomain;
 import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
+import org.apache.flink.streaming.api.TimeDomain;
 import org.apache.flink.streaming.api.functions.co.KeyedCoProcessFunction;
 import org.apache.flink.util.Collector;
 
@@ -55,11 +55,11 @@ import org.apache.flink.util.Collector;
  * merge into one: the one that paged, else one receivers were notified of, else one written, else
  * the oldest (the oldest among equals). The others end with a RESOLVED version naming it
  * ({@link Incidents#merged}), which resolves their pages; so a merge never pages anew under another
- * id, and exactly the pages that were sent stay open. A new incident is first written {@code group_wait} after it opened, so
- * the root cause that signals an evaluation or two after its clients is in the first version, the
- * one that pages. A fingerprint stays in its incident until the incident resolves, which it does
- * when every member resolved. The probable root cause is recomputed with each version
- * ({@link ServiceGraph#rootCause}).
+ * id, and exactly the pages that were sent stay open. A new incident is first written
+ * {@code group_wait} after it opened, so the root cause that signals an evaluation or two after its
+ * clients is in the first version, the one that pages. A fingerprint stays in its incident until
+ * the incident resolves, which it does when every member resolved. The probable root cause is
+ * recomputed with each version ({@link ServiceGraph#rootCause}).
  *
  * <p><b>Silences.</b> An incident is silenced while every firing member is matched by an active
  * silence; the ids go in {@code silenced_by} and the incident is still written. Timers at each
