@@ -3,6 +3,7 @@ package io.peregrine.flink.notify;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.peregrine.flink.incident.functions.Incidents;
 import io.peregrine.schema.AppId;
 import io.peregrine.schema.Evidence;
 import io.peregrine.schema.Incident;
@@ -12,7 +13,8 @@ import java.util.Locale;
 
 /**
  * Incidents as plain JSON for receivers (field names as in {@code Incident.avsc}, times as ISO-8601
- * UTC, no Avro union wrappers), and the few phrases every receiver's text shares.
+ * UTC, no Avro union wrappers, plus {@code merged_into}: the incident a resolved one was merged
+ * into, else null), and the few phrases every receiver's text shares.
  */
 public final class IncidentJson {
 
@@ -50,7 +52,8 @@ public final class IncidentJson {
         }
         o.put("opened_at", i.getOpenedAt().toString())
                 .put("updated_at", i.getUpdatedAt().toString())
-                .put("resolved_at", i.getResolvedAt() == null ? null : i.getResolvedAt().toString());
+                .put("resolved_at", i.getResolvedAt() == null ? null : i.getResolvedAt().toString())
+                .put("merged_into", Incidents.mergedInto(i).orElse(null));
         return o;
     }
 

@@ -19,6 +19,12 @@ final class Incidents {
                 .setUpdatedAt(T.plusSeconds(updatedAtOffsetSeconds)).build();
     }
 
+    /** The last version of incident {@code id}, open until then, merged into {@code into}. */
+    static Incident merged(String id, String into, long updatedAtOffsetSeconds) {
+        return io.peregrine.flink.incident.functions.Incidents.merged(open(id, Severity.PAGE, 0), into,
+                T.plusSeconds(updatedAtOffsetSeconds).toEpochMilli());
+    }
+
     static Incident resolved(String id, long updatedAtOffsetSeconds) {
         Instant at = T.plusSeconds(updatedAtOffsetSeconds);
         return Incident.newBuilder(SampleRecords.incident()).setId(id).setStatus(IncidentStatus.RESOLVED)

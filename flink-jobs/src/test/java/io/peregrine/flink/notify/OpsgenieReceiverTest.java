@@ -104,6 +104,11 @@ class OpsgenieReceiverTest {
         assertThat(body.has("responders")).isFalse();
         assertThat(r.notification(Incidents.resolved("id with/slash", 5), NotifyAction.RESOLVE).path())
                 .isEqualTo("v2/alerts/id%20with%2Fslash/close?identifierType=alias");
+        // Merged into another incident: closed by its own alias, the note says where it went.
+        HttpNotification merged = r.notification(Incidents.merged("b", "a", 30), NotifyAction.RESOLVE);
+        assertThat(merged.path()).isEqualTo("v2/alerts/b/close?identifierType=alias");
+        assertThat(JSON.readTree(merged.body()).get("note").asText()).startsWith("Merged by Peregrine")
+                .contains("into incident a ", "after 1m 00s");
     }
 
     @Test

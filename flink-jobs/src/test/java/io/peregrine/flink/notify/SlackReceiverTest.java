@@ -85,6 +85,11 @@ class SlackReceiverTest {
         JsonNode rb = JSON.readTree(slack.received().get(1).body());
         assertThat(rb.at("/blocks/0/text/text").asText()).isEqualTo(":white_check_mark: Resolved: " + open.getTitle());
         assertThat(rb.toString()).contains("*Status*\\nResolved", "after 10m 30s");
+
+        JsonNode merged = JSON.readTree(r.notification(Incidents.merged(open.getId(), "other-id", 60), NotifyAction.RESOLVE)
+                .body());
+        assertThat(merged.at("/blocks/0/text/text").asText()).isEqualTo(":twisted_rightwards_arrows: Merged: " + open.getTitle());
+        assertThat(merged.toString()).contains("*Status*\\nMerged into other-id");
     }
 
     @Test

@@ -112,6 +112,11 @@ class WebhookReceiverTest {
         assertThat(body.at("/incident/evidence/0/relation").asText()).isEqualTo("ROOT");
         assertThat(body.at("/incident/opened_at").asText()).isEqualTo(open.getOpenedAt().toString());
         assertThat(body.at("/incident/resolved_at").isNull()).isTrue();
+        assertThat(body.at("/incident/merged_into").isNull()).isTrue();
+        JsonNode merged = JSON.readTree(r.notification(Incidents.merged(open.getId(), "other-id", 60), NotifyAction.RESOLVE)
+                .body());
+        assertThat(merged.at("/incident/status").asText()).isEqualTo("RESOLVED");
+        assertThat(merged.at("/incident/merged_into").asText()).isEqualTo("other-id");
         assertThat(got.body()).doesNotContain(SECRET);
     }
 
@@ -153,6 +158,10 @@ class WebhookReceiverTest {
         assertThat(rp.at("/alerts/0/endsAt").asText()).isEqualTo(resolved.getResolvedAt().toString());
         // Labels identify the alert, so a resolve carries the fingerprint its trigger had.
         assertThat(rp.at("/alerts/0/fingerprint").asText()).isEqualTo(root.get("fingerprint").asText());
+        assertThat(rp.at("/alerts/0/annotations").has("merged_into")).isFalse();
+        JsonNode mp = JSON.readTree(r.notification(Incidents.merged(open.getId(), "other-id", 120), NotifyAction.RESOLVE).body());
+        assertThat(mp.get("status").asText()).isEqualTo("resolved");
+        assertThat(mp.at("/alerts/0/annotations/merged_into").asText()).isEqualTo("other-id");
 
         JsonNode digest = JSON.readTree(r.digest(List.of(
                 new IncidentNotice(Incidents.open("a", Severity.PAGE, 1), NotifyAction.TRIGGER),

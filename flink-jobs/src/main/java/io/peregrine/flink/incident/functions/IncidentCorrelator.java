@@ -7,6 +7,7 @@ import io.peregrine.schema.Incident;
 import io.peregrine.schema.IncidentStatus;
 import io.peregrine.schema.ServiceEdge;
 import io.peregrine.schema.Silence;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -24,6 +25,7 @@ import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.StateTtlConfig;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
+import org.apache.flink.streaming.api.TimeDomain;
 import org.apache.flink.streaming.api.functions.co.KeyedCoProcessFunction;
 import org.apache.flink.util.Collector;
 
@@ -50,11 +52,14 @@ import org.apache.flink.util.Collector;
  * it depends on, or that depends on it (transitively, through the map), provided it started within
  * {@code group_window} of that incident's latest member; otherwise it opens an incident. When it
  * relates several (callers signalled first, each opening one, then their common database), they
- * merge into the oldest. A new incident is first written {@code group_wait} after it opened, so
- * the root cause that signals an evaluation or two after its clients is in the first version, the
- * one that pages. A fingerprint stays in its incident until the incident resolves, which it does
- * when every member resolved. The probable root cause is recomputed with each version
- * ({@link ServiceGraph#rootCause}).
+ * merge into one: the one that paged, else one receivers were notified of, else one written, else
+ * the oldest (the oldest among equals). The others end with a RESOLVED version naming it
+ * ({@link Incidents#merged}), which resolves their pages; so a merge never pages anew under another
+ * id, and exactly the pages that were sent stay open. A new incident is first written
+ * {@code group_wait} after it opened, so the root cause that signals an evaluation or two after its
+ * clients is in the first version, the one that pages. A fingerprint stays in its incident until
+ * the incident resolves, which it does when every member resolved. The probable root cause is
+ * recomputed with each version ({@link ServiceGraph#rootCause}).
  *
  * <p><b>Silences.</b> An incident is silenced while every firing member is matched by an active
  * silence; the ids go in {@code silenced_by} and the incident is still written. Timers at each
@@ -63,9 +68,12 @@ import org.apache.flink.util.Collector;
  *
  * <p><b>State.</b> Edges and silences mirror their compacted topics (tombstones delete; silences
  * are dropped when they end). Open incidents, their members and the fingerprint index are removed
- * when the incident resolves; TTL ({@code state_ttl}) guards against members whose resolve never
- * comes. Timers: one per pending instant, and a silence's start and end, deleted with the silence
- * unless something else needs that instant.
+ * when the incident resolves; TTL ({@code state_ttl}, processing time from each write) guards
+ * against members whose resolve never comes, and against edges whose tombstone never comes. Timers:
+ * one per pending instant, and a silence's start and end, deleted with the silence unless something
+ * else needs that instant (event time); and a sweep {@code state_ttl} after writes (processing time,
+ * coalesced to the minute), which removes what expired from the backend and from the in-memory
+ * index of the service map ({@link #sweep}).
  */
 public final class IncidentCorrelator extends KeyedCoProcessFunction<String, Signal, Control, Incident> {
     private static final long serialVersionUID = 1L;
@@ -81,6 +89,8 @@ public final class IncidentCorrelator extends KeyedCoProcessFunction<String, Sig
     private transient MapState<String, Incident> open;
     private transient MapState<String, Signal> members;
     private transient MapState<String, String> incidentOf;
+    /** Open incidents a receiver heard of: {@link #NOTIFIED}, or {@link #PAGED} once one paged. */
+    private transient MapState<String, Integer> heard;
     /** Client app id to the app ids it calls, built from {@link #edges} on first use after a start. */
     private transient Map<String, Set<String>> dependencies;
 
@@ -113,6 +123,9 @@ public final class IncidentCorrelator extends KeyedCoProcessFunction<String, Sig
         MapStateDescriptor<String, String> i = new MapStateDescriptor<>("incident-of", Types.STRING, Types.STRING);
         i.enableTimeToLive(ttl);
         incidentOf = getRuntimeContext().getMapState(i);
+        MapStateDescriptor<String, Integer> h = new MapStateDescriptor<>("incident-heard", Types.STRING, Types.INT);
+        h.enableTimeToLive(ttl);
+        heard = getRuntimeContext().getMapState(h);
     }
 
     @Override
@@ -137,6 +150,7 @@ public final class IncidentCorrelator extends KeyedCoProcessFunction<String, Sig
                     dependencies.computeIfAbsent(control.edge.getClient().getId(), k -> new HashSet<>())
                             .add(control.edge.getServer().getId());
                 }
+                sweepAfterTtl(ctx);
             }
             return;
         }
@@ -163,6 +177,10 @@ public final class IncidentCorrelator extends KeyedCoProcessFunction<String, Sig
 
     @Override
     public void onTimer(long timestamp, OnTimerContext ctx, Collector<Incident> out) throws Exception {
+        if (ctx.timeDomain() == TimeDomain.PROCESSING_TIME) {
+            sweep();
+            return;
+        }
         List<Signal> due = new ArrayList<>();
         for (Signal s : pending.values()) {
             if (s.at <= timestamp) {
@@ -185,6 +203,60 @@ public final class IncidentCorrelator extends KeyedCoProcessFunction<String, Sig
             silences.remove(id);
         }
         publish(changed, timestamp, out);
+        if (!due.isEmpty()) {
+            sweepAfterTtl(ctx); // members, the index and incidents were written
+        }
+    }
+
+    /**
+     * Registers the sweep that follows the TTL of what was just written. TTL counts in processing
+     * time from each write, so this is a processing-time timer, coalesced to {@link #SWEEP_EVERY}
+     * (edges are re-written with every window of traffic): at most {@code state_ttl / SWEEP_EVERY}
+     * timers, each at least {@code state_ttl} after the writes it stands for.
+     */
+    private void sweepAfterTtl(Context ctx) {
+        long every = Math.min(SWEEP_EVERY.toMillis(), Math.max(1, config.stateTtl().toMillis()));
+        long due = ctx.timerService().currentProcessingTime() + config.stateTtl().toMillis();
+        ctx.timerService().registerProcessingTimeTimer(due - Math.floorMod(due, every) + every);
+    }
+
+    /**
+     * Drops what TTL expired. Expired entries are invisible to reads but stay in the state backend
+     * until read; walking every map removes them now, and the in-memory index of the service map is
+     * rebuilt without the edges that expired (else grouping would follow a dead edge until a
+     * restart). An open incident whose every member expired goes too, unwritten, as
+     * {@link #publish} would drop it.
+     */
+    private void sweep() throws Exception {
+        dependencies = null; // rebuilt on next use, from the edges left
+        drain(edges);
+        drain(members);
+        drain(incidentOf);
+        drain(heard);
+        List<Incident> all = new ArrayList<>();
+        open.values().forEach(all::add);
+        for (Incident incident : all) {
+            boolean alive = false;
+            for (String fp : incident.getAlertFingerprints()) {
+                alive |= members.contains(fp);
+            }
+            if (!alive) {
+                open.remove(incident.getId());
+                heard.remove(incident.getId());
+            }
+        }
+        drain(open);
+    }
+
+    /** Reads every entry, which removes those whose TTL expired, and the map itself once empty. */
+    private static void drain(MapState<String, ?> state) throws Exception {
+        boolean any = false;
+        for (String ignored : state.keys()) {
+            any = true;
+        }
+        if (!any) {
+            state.clear();
+        }
     }
 
     /**
@@ -197,6 +269,7 @@ public final class IncidentCorrelator extends KeyedCoProcessFunction<String, Sig
         String id = incidentOf.get(s.fingerprint());
         if (id != null) {
             members.put(s.fingerprint(), s);
+            incidentOf.put(s.fingerprint(), id); // refreshes its TTL with the member's
             changed.computeIfAbsent(id, k -> new ArrayList<>());
             return;
         }
@@ -218,7 +291,15 @@ public final class IncidentCorrelator extends KeyedCoProcessFunction<String, Sig
                 related.add(incident);
             }
         }
-        related.sort(OLDEST_FIRST);
+        // The survivor is the incident receivers heard most of (paged, then notified, then written,
+        // then one still in group_wait), the oldest among equals: a merge never pages anew under
+        // another id, and the pages that were sent are the ones that stay open and resolve.
+        Map<String, Integer> rank = new HashMap<>();
+        for (Incident r : related) {
+            Integer h = heard.get(r.getId());
+            rank.put(r.getId(), 2 * (h == null ? 0 : h) + (r.getStatus() == IncidentStatus.UNKNOWN ? 0 : 1));
+        }
+        related.sort(Comparator.<Incident>comparingInt(r -> -rank.get(r.getId())).thenComparing(OLDEST_FIRST));
         String target;
         if (related.isEmpty()) {
             target = Incidents.id(s);
@@ -238,7 +319,8 @@ public final class IncidentCorrelator extends KeyedCoProcessFunction<String, Sig
     /**
      * Moves the members of {@code absorbed} into {@code target}. An absorbed incident that was
      * written already is closed with a last version saying where it went (its page, if any, is
-     * resolved; the merged incident carries on); one not yet written simply disappears.
+     * resolved; the merged incident carries on under its own id); one not yet written simply
+     * disappears.
      */
     private void merge(Incident absorbed, String target, Map<String, List<String>> changed, long now,
                        Collector<Incident> out) throws Exception {
@@ -253,14 +335,9 @@ public final class IncidentCorrelator extends KeyedCoProcessFunction<String, Sig
         }
         changed.remove(absorbed.getId());
         open.remove(absorbed.getId());
+        heard.remove(absorbed.getId());
         if (absorbed.getStatus() != IncidentStatus.UNKNOWN) {
-            out.collect(Incident.newBuilder(absorbed)
-                    .setStatus(IncidentStatus.RESOLVED)
-                    .setSummary("Merged into incident " + target + ", which a signal related to both joined. "
-                            + absorbed.getSummary())
-                    .setUpdatedAt(Instant.ofEpochMilli(Math.max(now, absorbed.getUpdatedAt().toEpochMilli() + 1)))
-                    .setResolvedAt(Instant.ofEpochMilli(now))
-                    .build());
+            out.collect(Incidents.merged(absorbed, target, now));
         }
     }
 
@@ -275,6 +352,7 @@ public final class IncidentCorrelator extends KeyedCoProcessFunction<String, Sig
             List<Signal> current = membersOf(id, previous.getAlertFingerprints(), changed);
             if (current.isEmpty()) {
                 open.remove(id); // every member expired (TTL)
+                heard.remove(id);
                 continue;
             }
             boolean placeholder = previous.getStatus() == IncidentStatus.UNKNOWN;
@@ -288,17 +366,27 @@ public final class IncidentCorrelator extends KeyedCoProcessFunction<String, Sig
             Incident next = Incidents.build(id, current, graph, silencedBy(current, now),
                     placeholder ? null : previous, now);
             if (!placeholder && Incidents.sameContent(previous, next)) {
+                if (changed.containsKey(id)) {
+                    open.put(id, previous); // a member changed: the incident is alive (TTL)
+                }
                 continue;
             }
             out.collect(next);
             if (next.getStatus() == IncidentStatus.RESOLVED) {
                 open.remove(id);
+                heard.remove(id);
                 for (Signal m : current) {
                     members.remove(m.fingerprint());
                     incidentOf.remove(m.fingerprint());
                 }
             } else {
                 open.put(id, next);
+                Integer before = heard.get(id);
+                int level = Math.max(before == null ? 0 : before,
+                        Incidents.pages(next) ? PAGED : Incidents.notifies(next) ? NOTIFIED : 0);
+                if (level > 0) {
+                    heard.put(id, level);
+                }
             }
         }
     }
@@ -371,6 +459,12 @@ public final class IncidentCorrelator extends KeyedCoProcessFunction<String, Sig
         }
         return new ServiceGraph(dependencies);
     }
+
+    /** Granularity of the TTL sweeps ({@link #sweepAfterTtl}). */
+    static final Duration SWEEP_EVERY = Duration.ofMinutes(1);
+
+    private static final int NOTIFIED = 1;
+    private static final int PAGED = 2;
 
     private static final Comparator<Incident> OLDEST_FIRST =
             Comparator.comparing(Incident::getOpenedAt).thenComparing(Incident::getId);

@@ -22,7 +22,34 @@ import java.util.stream.Collectors;
 /** Builds {@link Incident} versions from the signals grouped into an incident. */
 public final class Incidents {
 
+    /** How the last version of an incident merged into another begins; {@link #mergedInto} reads it back. */
+    static final String MERGED_INTO = "Merged into incident ";
+
     private Incidents() {
+    }
+
+    /**
+     * The last version of {@code absorbed}, merged into incident {@code target}: RESOLVED, its
+     * summary saying where it went, so receivers close it with that note instead of hearing of the
+     * target under a second id.
+     */
+    public static Incident merged(Incident absorbed, String target, long now) {
+        return Incident.newBuilder(absorbed)
+                .setStatus(IncidentStatus.RESOLVED)
+                .setSummary(MERGED_INTO + target + ", which a signal related to both joined. " + absorbed.getSummary())
+                .setUpdatedAt(Instant.ofEpochMilli(Math.max(now, absorbed.getUpdatedAt().toEpochMilli() + 1)))
+                .setResolvedAt(Instant.ofEpochMilli(now))
+                .build();
+    }
+
+    /** The incident a RESOLVED version was merged into ({@link #merged}), if it was. */
+    public static java.util.Optional<String> mergedInto(Incident i) {
+        String s = i.getSummary();
+        if (i.getStatus() != IncidentStatus.RESOLVED || s == null || !s.startsWith(MERGED_INTO)) {
+            return java.util.Optional.empty();
+        }
+        int end = s.indexOf(',', MERGED_INTO.length());
+        return java.util.Optional.of(s.substring(MERGED_INTO.length(), end < 0 ? s.length() : end));
     }
 
     /**
@@ -107,6 +134,19 @@ public final class Incidents {
                 .setFlapping(flapping)
                 .setSilencedBy(silencedBy)
                 .build();
+    }
+
+    /**
+     * Whether a version pages: open, severity PAGE and not silenced. PagerDuty is triggered by the
+     * first such version of an incident ({@code PagerDutyRouter}).
+     */
+    public static boolean pages(Incident i) {
+        return notifies(i) && i.getSeverity() == Severity.PAGE;
+    }
+
+    /** Whether receivers hear of a version at all: open and not silenced ({@code IncidentChanges}). */
+    public static boolean notifies(Incident i) {
+        return i.getStatus() == IncidentStatus.OPEN && i.getSilencedBy().isEmpty();
     }
 
     /** Whether two versions say the same, apart from when they were written. */

@@ -1,5 +1,6 @@
 package io.peregrine.flink.notify.functions;
 
+import io.peregrine.flink.incident.functions.Incidents;
 import io.peregrine.flink.notify.IncidentReceiver.NotifyAction;
 import io.peregrine.flink.notify.records.IncidentNotice;
 import io.peregrine.schema.AppId;
@@ -66,7 +67,7 @@ public final class IncidentChanges extends KeyedProcessFunction<String, Incident
             return;
         }
         lastUpdate.update(at);
-        if (!incident.getSilencedBy().isEmpty()) {
+        if (!Incidents.notifies(incident)) {
             return;
         }
         String now = shown(incident);

@@ -5,6 +5,7 @@ import static io.peregrine.flink.notify.IncidentJson.truncate;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.peregrine.flink.incident.functions.Incidents;
 import io.peregrine.flink.notify.IncidentJson;
 import io.peregrine.flink.notify.IncidentReceiver;
 import io.peregrine.flink.notify.http.HttpNotification;
@@ -26,7 +27,8 @@ import java.util.stream.Collectors;
 /**
  * Incidents as Opsgenie alerts (Alert API v2): an OPEN incident creates an alert whose
  * {@code alias} is the incident id, so Opsgenie de-duplicates a re-sent or updated create into the
- * same alert; a RESOLVED one closes it ({@code POST v2/alerts/<alias>/close?identifierType=alias}).
+ * same alert; a RESOLVED one closes it ({@code POST v2/alerts/<alias>/close?identifierType=alias}),
+ * with a note naming the incident it was merged into, if it was.
  * Priority from severity: PAGE is P1, TICKET (and UNKNOWN, which consumers treat as a ticket) P3,
  * INFO P5. Opsgenie's limits are applied: message 130 characters, alias 512, description 15000.
  * The API key is added per attempt ({@code Authorization: GenieKey <key>}), never stored with the
@@ -83,11 +85,14 @@ public final class OpsgenieReceiver implements IncidentReceiver {
         String alias = truncate(i.getId(), ALIAS_MAX);
         String id = IncidentJson.notificationId(i, action.label());
         if (action == NotifyAction.RESOLVE) {
+            String after = IncidentJson.duration(i.getOpenedAt(), i.getResolvedAt() == null ? i.getUpdatedAt()
+                    : i.getResolvedAt());
             ObjectNode body = JSON.createObjectNode()
                     .put("source", "Peregrine")
-                    .put("note", "Resolved by Peregrine at " + i.getResolvedAt() + " after "
-                            + IncidentJson.duration(i.getOpenedAt(), i.getResolvedAt() == null ? i.getUpdatedAt()
-                            : i.getResolvedAt()));
+                    .put("note", Incidents.mergedInto(i)
+                            .map(into -> "Merged by Peregrine at " + i.getResolvedAt() + " after " + after
+                                    + " into incident " + into + " (the alert with that alias), which carries on.")
+                            .orElse("Resolved by Peregrine at " + i.getResolvedAt() + " after " + after));
             return new HttpNotification(name(), i.getId(), id, action.label(),
                     "v2/alerts/" + URLEncoder.encode(alias, StandardCharsets.UTF_8).replace("+", "%20")
                             + "/close?identifierType=alias", body.toString());

@@ -5,6 +5,7 @@ import static io.peregrine.flink.notify.IncidentJson.truncate;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.peregrine.flink.incident.functions.Incidents;
 import io.peregrine.flink.notify.IncidentJson;
 import io.peregrine.flink.notify.IncidentReceiver;
 import io.peregrine.flink.notify.http.HttpNotification;
@@ -69,7 +70,9 @@ public final class SlackReceiver implements IncidentReceiver {
     @Override
     public HttpNotification notification(Incident i, NotifyAction action) {
         boolean resolved = action == NotifyAction.RESOLVE;
-        String state = resolved ? ":white_check_mark: Resolved" : action == NotifyAction.UPDATE ? severityIcon(i) + " Updated"
+        String mergedInto = resolved ? Incidents.mergedInto(i).orElse(null) : null;
+        String state = mergedInto != null ? ":twisted_rightwards_arrows: Merged"
+                : resolved ? ":white_check_mark: Resolved" : action == NotifyAction.UPDATE ? severityIcon(i) + " Updated"
                 : severityIcon(i) + " " + severityName(i.getSeverity());
         String header = truncate(state + ": " + i.getTitle(), HEADER_MAX);
         ObjectNode body = base(header + (resolved ? "" : " — " + i.getSummary()));
@@ -78,7 +81,7 @@ public final class SlackReceiver implements IncidentReceiver {
                 .put("emoji", true);
         section(blocks, escape(i.getSummary()));
         ArrayNode fields = blocks.addObject().put("type", "section").putArray("fields");
-        field(fields, "Status", resolved ? "Resolved" : "Open");
+        field(fields, "Status", mergedInto != null ? "Merged into " + mergedInto : resolved ? "Resolved" : "Open");
         field(fields, "Severity", severityName(i.getSeverity()));
         field(fields, "Probable root cause", i.getRootCause() == null ? "undetermined" : appText(i.getRootCause()));
         field(fields, "Opened", i.getOpenedAt().toString());

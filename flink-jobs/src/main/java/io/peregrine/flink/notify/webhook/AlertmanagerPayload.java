@@ -4,6 +4,7 @@ import static io.peregrine.flink.notify.IncidentJson.JSON;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.peregrine.flink.incident.functions.Incidents;
 import io.peregrine.flink.notify.records.IncidentNotice;
 import io.peregrine.schema.AppId;
 import io.peregrine.schema.Evidence;
@@ -35,7 +36,8 @@ import java.util.TreeMap;
  * {@code severity}, {@code relation} (to the root cause: root, client, …; {@code affected} without
  * evidence) and {@code root_cause}; annotations {@code summary} (the incident title),
  * {@code description} (the app's evidence, else the incident summary) and
- * {@code root_cause_reasoning}. As in Alertmanager, values that change (times, texts) are
+ * {@code root_cause_reasoning}, and {@code merged_into} on the resolve of an incident merged into
+ * another. As in Alertmanager, values that change (times, texts) are
  * annotations, never labels; {@code fingerprint} is a hash of the labels (16 hex digits);
  * {@code endsAt} is Go's zero time while firing. {@code commonLabels} and
  * {@code commonAnnotations} are the pairs all alerts share. A digest of held-back incidents is one
@@ -130,6 +132,7 @@ public final class AlertmanagerPayload {
             if (i.getRootCauseReasoning() != null) {
                 annotations.put("root_cause_reasoning", i.getRootCauseReasoning());
             }
+            Incidents.mergedInto(i).ifPresent(into -> annotations.put("merged_into", into));
             ObjectNode a = JSON.createObjectNode().put("status", resolved ? "resolved" : "firing");
             ObjectNode l = a.putObject("labels");
             labels.forEach(l::put);

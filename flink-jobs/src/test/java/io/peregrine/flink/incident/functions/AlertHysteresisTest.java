@@ -22,8 +22,12 @@ class AlertHysteresisTest {
     private KeyedOneInputStreamOperatorTestHarness<String, Alert, Signal> harness;
 
     private void open(int fireAfter, int resolveAfter, int flapMaxChanges) throws Exception {
+        open(fireAfter, resolveAfter, flapMaxChanges, Duration.ofDays(7));
+    }
+
+    private void open(int fireAfter, int resolveAfter, int flapMaxChanges, Duration stateTtl) throws Exception {
         IncidentConfig config = new IncidentConfig(Duration.ofSeconds(10), fireAfter, resolveAfter, flapMaxChanges,
-                Duration.ofMinutes(15), Duration.ZERO, Duration.ofMinutes(5), Duration.ofDays(7));
+                Duration.ofMinutes(15), Duration.ZERO, Duration.ofMinutes(5), stateTtl);
         harness = new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(new AlertHysteresis(config)),
                 Alert::getFingerprint, Types.STRING, 1, 1, 0);
         harness.setup(Signal.typeInfo().createSerializer(new org.apache.flink.api.common.serialization.SerializerConfigImpl()));
@@ -59,6 +63,22 @@ class AlertHysteresisTest {
         assertThat(harness.numKeyedStateEntries()).isZero();
         assertThat(harness.numEventTimeTimers()).isZero();
         assertThat(harness.numProcessingTimeTimers()).isZero();
+    }
+
+    @Test
+    void shouldLeaveNoStateForAnAlertWhoseResolveNeverComesOnceItsTtlPassed() throws Exception {
+        open(1, 1, 4, Duration.ofHours(1));
+        harness.setStateTtlProcessingTime(0);
+        assertThat(send(alert("db", AlertStatus.FIRING, 100, 100))).containsExactly("firing @100");
+        assertThat(watermark(100 + 900)).isEmpty(); // its change left the flap window: no timer
+        assertThat(harness.numEventTimeTimers()).isZero();
+        assertThat(harness.numKeyedStateEntries()).isOne();
+        // An hour of processing time without a version: the state expired. Its resolve, should it
+        // come after all, is news to no one, and leaves nothing behind.
+        harness.setStateTtlProcessingTime(Duration.ofHours(1).toMillis());
+        assertThat(send(alert("db", AlertStatus.RESOLVED, 100, 2_000))).isEmpty();
+        assertThat(watermark(3_000)).isEmpty();
+        assertNoStateOrTimers();
     }
 
     @Test

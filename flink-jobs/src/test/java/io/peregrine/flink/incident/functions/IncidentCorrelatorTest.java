@@ -37,11 +37,15 @@ class IncidentCorrelatorTest {
     }
 
     private void open(Duration groupWait) throws Exception {
+        open(groupWait, Duration.ofDays(7));
+    }
+
+    private void open(Duration groupWait, Duration stateTtl) throws Exception {
         if (harness != null) {
             harness.close();
         }
         IncidentConfig config = new IncidentConfig(Duration.ofSeconds(10), 1, 1, 4, Duration.ofMinutes(15),
-                groupWait, Duration.ofMinutes(5), Duration.ofDays(7));
+                groupWait, Duration.ofMinutes(5), stateTtl);
         harness = new KeyedTwoInputStreamOperatorTestHarness<>(new KeyedCoProcessOperator<>(new IncidentCorrelator(config)),
                 s -> IncidentCorrelator.SCOPE, c -> IncidentCorrelator.SCOPE, Types.STRING);
         harness.open();
@@ -259,6 +263,88 @@ class IncidentCorrelatorTest {
         control(silence("old", "app", "x", false, 0, 40));
         assertThat(harness.numKeyedStateEntries()).isZero();
         assertThat(harness.numEventTimeTimers()).isZero();
+    }
+
+    /** Processing time, as both TTL and processing-time timers see it. */
+    private void wallClock(Duration sinceStart) throws Exception {
+        harness.setStateTtlProcessingTime(sinceStart.toMillis());
+        harness.setProcessingTime(sinceStart.toMillis());
+    }
+
+    @Test
+    void shouldStopGroupingAlongAnEdgeOnceItsStateExpired() throws Exception {
+        open(Duration.ZERO, Duration.ofHours(1));
+        wallClock(Duration.ZERO);
+        control(edge("orders", "db"));
+        wallClock(Duration.ofMinutes(30));
+        control(edge("cart", "db"));
+        // While both edges live, db and its two callers are one incident.
+        signal(firing("db", 100));
+        signal(firing("orders", 100));
+        signal(firing("cart", 100));
+        assertThat(watermark(100)).singleElement().satisfies(i ->
+                assertThat(names(i.getAffectedApps())).containsExactlyInAnyOrder("db", "orders", "cart"));
+        for (String app : List.of("db", "orders", "cart")) {
+            signal(resolved(app, 100, 200));
+        }
+        assertThat(watermark(200)).singleElement().satisfies(i -> assertThat(i.getStatus()).isEqualTo(IncidentStatus.RESOLVED));
+
+        // An hour after it was written (the TTL), orders -> db is gone from state, and from grouping:
+        // no tombstone came, the job did not restart. cart -> db, written later, still holds.
+        wallClock(Duration.ofMinutes(62));
+        signal(firing("db", 1_000));
+        signal(firing("orders", 1_000));
+        signal(firing("cart", 1_000));
+        List<Incident> out = watermark(1_000);
+        assertThat(out).hasSize(2);
+        assertThat(out).extracting(i -> names(i.getAffectedApps()))
+                .containsExactlyInAnyOrder(Set.of("db", "cart"), Set.of("orders"));
+        // Re-written, the edge counts again: web, which calls orders, relates both, and merges them.
+        control(edge("orders", "db"));
+        control(edge("web", "orders"));
+        signal(firing("web", 1_010));
+        List<Incident> merged = watermark(1_010);
+        assertThat(merged).filteredOn(i -> i.getStatus() == IncidentStatus.OPEN).singleElement()
+                .satisfies(i -> assertThat(names(i.getAffectedApps())).containsExactlyInAnyOrder("db", "cart", "orders", "web"));
+        assertThat(merged).filteredOn(i -> i.getStatus() == IncidentStatus.RESOLVED).singleElement()
+                .satisfies(i -> assertThat(names(i.getAffectedApps())).containsExactly("orders"));
+    }
+
+    @Test
+    void shouldLeaveNoStateOrTimersOnceEverythingResolvedOrExpired() throws Exception {
+        open(Duration.ofSeconds(10), Duration.ofHours(1));
+        wallClock(Duration.ZERO);
+        topology();
+        control(silence("maint", "app", "k8s/shop/search", false, 0, 500));
+        // One incident resolves; two merge (orders' and cart's, joined by db) and then resolve;
+        // search's resolve never comes.
+        signal(firing("users", 100));
+        signal(firing("orders", 100));
+        signal(firing("cart", 105));
+        signal(firing("search", 105));
+        watermark(120);
+        signal(firing("db", 130));
+        signal(resolved("users", 100, 140));
+        watermark(140);
+        for (String app : List.of("orders", "cart", "db")) {
+            signal(resolved(app, app.equals("db") ? 130 : app.equals("orders") ? 100 : 105, 200));
+        }
+        List<Incident> last = watermark(1_000);
+        assertThat(last).filteredOn(i -> i.getStatus() == IncidentStatus.RESOLVED).hasSize(1);
+        assertThat(last).filteredOn(i -> i.getStatus() == IncidentStatus.OPEN).singleElement()
+                .satisfies(i -> assertThat(names(i.getAffectedApps())).containsExactly("search"));
+        assertThat(harness.numEventTimeTimers()).isZero();
+        assertThat(harness.numKeyedStateEntries()).isPositive();
+
+        // Past the TTL: the edges (no tombstones came) and the search incident expire, and the sweep
+        // removes them from the backend; nothing is written for them.
+        wallClock(Duration.ofSeconds(3630));
+        assertThat(harness.numKeyedStateEntries()).isPositive(); // expired, not yet removed
+        wallClock(Duration.ofMinutes(61));
+        assertThat(drain()).isEmpty();
+        assertThat(harness.numKeyedStateEntries()).isZero();
+        assertThat(harness.numEventTimeTimers()).isZero();
+        assertThat(harness.numProcessingTimeTimers()).isZero();
     }
 
     @Test
