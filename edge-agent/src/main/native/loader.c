@@ -794,6 +794,11 @@ static int run(struct peregrine *skel)
 		}
 	}
 
+	/* A pipe of one output buffer: one write(2) per flush instead of a wake-up of the reader and
+	 * a blocked write per 64 KiB (the default). Best effort: stdout may be no pipe, or the
+	 * size above /proc/sys/fs/pipe-max-size for an unprivileged loader. */
+	fcntl(STDOUT_FILENO, F_SETPIPE_SZ, OUT_CAP);
+
 	memset(&hello, 0, sizeof(hello));
 	hdr_init(&hello.hdr, PG_REC_HELLO, sizeof(hello));
 	hello.loader_pid = (uint32_t)getpid();

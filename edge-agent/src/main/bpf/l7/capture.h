@@ -17,9 +17,12 @@ struct io_args {
 	__s32 fd;
 	__u32 iovcnt;
 	__u64 count;    /* bytes a plain read asked for; 0 for writes and vectored calls */
+	__u64 live;     /* 1 from a tracked call's entry to its exit */
 };
 
-/* LRU: an entry whose exit never ran (a thread that vanished inside the call) ages out. */
+/* LRU: an entry whose exit never ran (a thread that vanished inside the call) ages out. A thread's
+ * entry stays between its calls, marked not live, and is rewritten in place: an insert and a
+ * delete per syscall were ~40% of the entry and exit programs of a request's plain calls. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 16384);

@@ -92,6 +92,7 @@ static __always_inline bool is_http2_preface(const __u8 *p, long len)
 /* State of the response-head scan (kept in the per-CPU scratch, see http_body_info). */
 struct head_scan {
 	__u64 end;        /* bytes to scan */
+	__u64 pos;        /* next byte to scan */
 	__u64 raw;        /* the last 8 bytes */
 	__u64 low;        /* the last 8 bytes OR 0x20 */
 	__u64 low2;       /* the 8 before those */

@@ -25,14 +25,15 @@ struct head_scan_ctx {
 	struct scratch *s;
 };
 
-static long head_scan_step(__u64 i, void *ctx)
+/* One byte of the scan; returns 1 when the scan is over. */
+static __always_inline long head_scan_byte(struct scratch *s, struct head_scan *x)
 {
-	struct scratch *s = ((struct head_scan_ctx *)ctx)->s;
-	struct head_scan *x = &s->scan;
+	__u64 i = x->pos; /* from map memory: no range the verifier carries from byte to byte */
 	__u8 c;
 
 	if (i >= x->end)
 		return 1;
+	x->pos = i + 1;
 	c = s->cap[i & (PG_MAX_CAPTURE - 1)];
 	if (c == '\r' || c == '\n') {
 		/* End of a line: a Transfer-Encoding value ends in "chunked" (the last coding;
@@ -66,6 +67,25 @@ static long head_scan_step(__u64 i, void *ctx)
 	return 0;
 }
 
+/* Bytes per bpf_loop step. The scan of nginx's ~150-byte response head was ~2 us of the 2.9 us
+ * of its writev exit program at one byte per call (bpf_stats, versus a build without the scan);
+ * two bytes per call cut ~0.6 us there and in the client's read. Each byte more per call costs
+ * the verifier far more than linearly (processed insns for an exit program: 25k at 1, 44k at 2,
+ * 135k at 4, 526k at 8), so it stays at 2. */
+#define HEAD_SCAN_STRIDE 2
+
+static long head_scan_step(__u64 n, void *ctx)
+{
+	struct scratch *s = ((struct head_scan_ctx *)ctx)->s;
+	struct head_scan *x = &s->scan;
+
+#pragma unroll
+	for (int k = 0; k < HEAD_SCAN_STRIDE; k++)
+		if (head_scan_byte(s, x))
+			return 1;
+	return 0;
+}
+
 /*
  * Scans s->cap[0, len). Responses without a body (HEAD, 1xx, 204, 304) end with their headers.
  * Without bpf_loop, or when nothing is found (headers beyond the capture, a body delimited by
@@ -84,7 +104,7 @@ static __always_inline void http_body_info(struct scratch *s, long len, __u8 met
 		return;
 	__builtin_memset(x, 0, sizeof(*x));
 	x->end = len;
-	bpf_loop(PG_MAX_CAPTURE, head_scan_step, &ctx, 0);
+	bpf_loop(PG_MAX_CAPTURE / HEAD_SCAN_STRIDE, head_scan_step, &ctx, 0);
 	if (!x->header_end)
 		return;
 	if (method == PG_HTTP_HEAD || (status >= 100 && status < 200) || status == 204 || status == 304)

@@ -16,7 +16,7 @@ static __always_inline void io_enter(__s32 fd, __u64 ptr, __u32 iovcnt, __u64 co
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	struct conn_key key = { .tgid = id >> 32, .fd = fd };
-	struct io_args a = {};
+	struct io_args a = {}, *p;
 
 	if (!bpf_map_lookup_elem(&conns, &key))
 		return;
@@ -26,7 +26,12 @@ static __always_inline void io_enter(__s32 fd, __u64 ptr, __u32 iovcnt, __u64 co
 	a.fd = fd;
 	a.iovcnt = iovcnt;
 	a.count = count;
-	bpf_map_update_elem(&io_stash, &id, &a, BPF_ANY);
+	a.live = 1;
+	p = bpf_map_lookup_elem(&io_stash, &id);
+	if (p)
+		*p = a; /* only this thread writes its entry */
+	else
+		bpf_map_update_elem(&io_stash, &id, &a, BPF_ANY);
 }
 
 /* sendmsg/recvmsg: the iovec array is behind the user's msghdr. */
@@ -90,10 +95,10 @@ static __always_inline int io_exit(long ret, bool is_write)
 	struct io_args a;
 	struct conn *c;
 
-	if (!stashed)
+	if (!stashed || !stashed->live)
 		return 0;
 	a = *stashed;
-	bpf_map_delete_elem(&io_stash, &id);
+	stashed->live = 0;
 	if (ret <= 0)
 		return 0; /* error, EAGAIN or EOF: nothing moved */
 	key.tgid = id >> 32;

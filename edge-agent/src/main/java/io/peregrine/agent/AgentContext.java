@@ -51,7 +51,8 @@ public final class AgentContext {
     }
 
     public long nextSeq(String topic) {
-        return sequences.computeIfAbsent(topic, t -> new AtomicLong()).getAndIncrement();
+        AtomicLong seq = sequences.get(topic);  // get first: computeIfAbsent locks its bin on every call
+        return (seq != null ? seq : sequences.computeIfAbsent(topic, t -> new AtomicLong())).getAndIncrement();
     }
 
     /**

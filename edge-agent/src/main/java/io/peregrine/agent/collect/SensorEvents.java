@@ -76,6 +76,12 @@ public final class SensorEvents {
       return size() > 4_096;
     }
   };
+  private final Map<InetAddress, String> inetTexts = new LinkedHashMap<>(256, 0.75f, true) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<InetAddress, String> eldest) {
+      return size() > 4_096;
+    }
+  };
   private long ownersScan = -1;
 
   /**
@@ -317,8 +323,15 @@ public final class SensorEvents {
     return Instant.ofEpochMilli(t.toEpochMilli());
   }
 
+  /** The text of an L7 record's address: looked up by the InetAddress (its hash is its bits), so
+   *  that the common case converts nothing. */
   private String text(InetAddress a) {
-    return text(ip(a));
+    String t = inetTexts.get(a);
+    if (t == null) {
+      t = text(ip(a));
+      inetTexts.put(a, t);
+    }
+    return t;
   }
 
   private String text(IpAddress a) {

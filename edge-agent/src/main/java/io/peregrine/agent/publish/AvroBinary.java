@@ -29,14 +29,13 @@ final class AvroBinary {
 
     static byte[] encode(SpecificRecord record) {
         Buffer b = BUFFER.get();
+        if (record instanceof L7Event e && L7EventEncoder.handles(e)) {
+            return b.l7.encode(e);
+        }
         b.out.reset();
         try {
             b.encoder = EncoderFactory.get().binaryEncoder(b.out, b.encoder);
-            if (record instanceof L7Event e && L7EventEncoder.handles(e)) {
-                L7EventEncoder.write(e, b.encoder);
-            } else {
-                WRITERS.computeIfAbsent(record.getSchema(), SpecificDatumWriter::new).write(record, b.encoder);
-            }
+            WRITERS.computeIfAbsent(record.getSchema(), SpecificDatumWriter::new).write(record, b.encoder);
             b.encoder.flush();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -45,11 +44,13 @@ final class AvroBinary {
     }
 
     static long fingerprint(Schema schema) {
-        return FINGERPRINTS.computeIfAbsent(schema, SchemaNormalization::parsingFingerprint64);
+        Long f = FINGERPRINTS.get(schema);  // get first: computeIfAbsent locks its bin on every call
+        return f != null ? f : FINGERPRINTS.computeIfAbsent(schema, SchemaNormalization::parsingFingerprint64);
     }
 
     private static final class Buffer {
         final ByteArrayOutputStream out = new ByteArrayOutputStream(512);
         BinaryEncoder encoder;
+        final L7EventEncoder l7 = new L7EventEncoder();
     }
 }

@@ -4,10 +4,10 @@ import io.peregrine.schema.AppId;
 import io.peregrine.schema.AppInstance;
 import io.peregrine.schema.L7Event;
 import io.peregrine.schema.NodeId;
-import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.List;
 import org.apache.avro.Schema;
-import org.apache.avro.io.BinaryEncoder;
 
 /**
  * Avro binary of an {@link L7Event}, written field by field: the same bytes as
@@ -33,69 +33,124 @@ final class L7EventEncoder {
             && names(AppInstance.getClassSchema()).equals(INSTANCE_FIELDS)
             && names(AppId.getClassSchema()).equals(APP_FIELDS);
 
-    private L7EventEncoder() {
+    L7EventEncoder() {
     }
 
-    /** Whether {@link #write} can encode {@code e}. */
+    /** Direct-mapped cache of UTF-8 bytes of the strings seen lately: most repeat in every event. */
+    private static final int CACHE_SLOTS = 512;
+
+    private final String[] cachedStrings = new String[CACHE_SLOTS];
+    private final byte[][] cachedBytes = new byte[CACHE_SLOTS][];
+    private byte[] buf = new byte[512];
+    private int pos;
+
+    /** Whether {@link #encode} can encode {@code e}. */
     static boolean handles(L7Event e) {
         return SUPPORTED && e.getDns() == null && e.getKafka() == null;
     }
 
-    static void write(L7Event e, BinaryEncoder out) throws IOException {
+    /**
+     * The Avro binary of {@code e}, written straight into this encoder's reused buffer (no
+     * {@code BinaryEncoder}: its per-character string encoding was the largest cost of an event).
+     * Not thread-safe: one encoder per thread.
+     */
+    byte[] encode(L7Event e) {
+        pos = 0;
         NodeId node = e.getNode();
-        out.writeString(node.getHostname());
-        out.writeString(node.getMachineId());
-        out.writeString(e.getAgentRunId());
-        out.writeLong(e.getSeq());
-        out.writeLong(e.getTimestamp().toEpochMilli());
-        out.writeEnum(e.getSide().ordinal());
-        out.writeEnum(e.getProtocol().ordinal());
+        writeString(node.getHostname());
+        writeString(node.getMachineId());
+        writeString(e.getAgentRunId());
+        writeLong(e.getSeq());
+        writeLong(e.getTimestamp().toEpochMilli());
+        writeLong(e.getSide().ordinal());
+        writeLong(e.getProtocol().ordinal());
         AppInstance instance = e.getInstance();
         AppId app = instance.getApp();
-        out.writeEnum(app.getKind().ordinal());
-        out.writeString(app.getId());
-        out.writeString(app.getName());
-        nullable(out, app.getNamespace());
-        nullable(out, app.getWorkload());
-        nullable(out, app.getContainer());
-        out.writeString(instance.getInstanceId());
-        out.writeInt(e.getPid());
-        nullable(out, e.getMethod());
-        nullable(out, e.getResource());
-        nullable(out, e.getServerName());
-        out.writeString(e.getStatus());
-        nullable(out, e.getStatusCode());
-        out.writeBoolean(e.getError());
-        out.writeLong(e.getLatencyNs());
-        out.writeLong(e.getRequestBytes());
-        out.writeLong(e.getResponseBytes());
-        out.writeString(e.getClientIp());
-        out.writeInt(e.getClientPort());
-        out.writeString(e.getServerIp());
-        out.writeInt(e.getServerPort());
-        nullable(out, e.getActualServerIp());
-        nullable(out, e.getActualServerPort());
-        out.writeBoolean(e.getTls());
-        nullable(out, e.getTraceparent());
-        out.writeIndex(0);  // dns: null (handles() leaves events with details to the generic writer)
-        out.writeIndex(0);  // kafka: null
+        writeLong(app.getKind().ordinal());
+        writeString(app.getId());
+        writeString(app.getName());
+        nullable(app.getNamespace());
+        nullable(app.getWorkload());
+        nullable(app.getContainer());
+        writeString(instance.getInstanceId());
+        writeLong(e.getPid());
+        nullable(e.getMethod());
+        nullable(e.getResource());
+        nullable(e.getServerName());
+        writeString(e.getStatus());
+        nullable(e.getStatusCode());
+        writeBoolean(e.getError());
+        writeLong(e.getLatencyNs());
+        writeLong(e.getRequestBytes());
+        writeLong(e.getResponseBytes());
+        writeString(e.getClientIp());
+        writeLong(e.getClientPort());
+        writeString(e.getServerIp());
+        writeLong(e.getServerPort());
+        nullable(e.getActualServerIp());
+        nullable(e.getActualServerPort());
+        writeBoolean(e.getTls());
+        nullable(e.getTraceparent());
+        writeLong(0);  // dns: null (handles() leaves events with details to the generic writer)
+        writeLong(0);  // kafka: null
+        return Arrays.copyOf(buf, pos);
     }
 
-    private static void nullable(BinaryEncoder out, String s) throws IOException {
+    private void nullable(String s) {
         if (s == null) {
-            out.writeIndex(0);
+            writeLong(0);
         } else {
-            out.writeIndex(1);
-            out.writeString(s);
+            writeLong(1);
+            writeString(s);
         }
     }
 
-    private static void nullable(BinaryEncoder out, Integer i) throws IOException {
+    private void nullable(Integer i) {
         if (i == null) {
-            out.writeIndex(0);
+            writeLong(0);
         } else {
-            out.writeIndex(1);
-            out.writeInt(i);
+            writeLong(1);
+            writeLong(i);
+        }
+    }
+
+    private void writeBoolean(boolean b) {
+        ensure(1);
+        buf[pos++] = (byte) (b ? 1 : 0);
+    }
+
+    /** Avro int and long (and union index, enum ordinal): zig-zag varint; an int is a long in range. */
+    private void writeLong(long v) {
+        ensure(10);
+        long n = (v << 1) ^ (v >> 63);
+        while ((n & ~0x7FL) != 0) {
+            buf[pos++] = (byte) ((n & 0x7F) | 0x80);
+            n >>>= 7;
+        }
+        buf[pos++] = (byte) n;
+    }
+
+    /** Avro string: length, then UTF-8 bytes (cached by string: hostnames, ids, addresses repeat). */
+    private void writeString(String s) {
+        int slot = s.hashCode() & (CACHE_SLOTS - 1);
+        byte[] bytes;
+        String cached = cachedStrings[slot];
+        if (cached == s || cached != null && cached.equals(s)) {
+            bytes = cachedBytes[slot];
+        } else {
+            bytes = s.getBytes(StandardCharsets.UTF_8);
+            cachedStrings[slot] = s;
+            cachedBytes[slot] = bytes;
+        }
+        writeLong(bytes.length);
+        ensure(bytes.length);
+        System.arraycopy(bytes, 0, buf, pos, bytes.length);
+        pos += bytes.length;
+    }
+
+    private void ensure(int n) {
+        if (buf.length - pos < n) {
+            buf = Arrays.copyOf(buf, Math.max(buf.length * 2, pos + n));
         }
     }
 

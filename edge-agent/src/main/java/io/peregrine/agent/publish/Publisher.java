@@ -130,8 +130,12 @@ public final class Publisher implements AutoCloseable {
         byte[] body = AvroBinary.encode(value);
         long fingerprint = AvroBinary.fingerprint(value.getSchema());
         SpooledRecord r = new SpooledRecord(topic.name(), key, body, fingerprint, timestampMs);
-        published.computeIfAbsent(topic.name(), t -> metrics.counter("peregrine_agent_published_total",
-                "Records handed to the publisher", "topic", t)).increment();
+        LongAdder counter = published.get(topic.name());  // get first: computeIfAbsent locks its bin
+        if (counter == null) {
+            counter = published.computeIfAbsent(topic.name(), t -> metrics.counter("peregrine_agent_published_total",
+                    "Records handed to the publisher", "topic", t));
+        }
+        counter.increment();
         while (!queue.offer(r)) {
             // Full: drop the oldest, not the newest, so what is kept is current.
             if (queue.poll() != null) {
@@ -328,8 +332,9 @@ public final class Publisher implements AutoCloseable {
     }
 
     private LongAdder sent(String topic) {
-        return sentByTopic.computeIfAbsent(topic, t -> metrics.counter("peregrine_agent_sent_total",
-                "Records acknowledged by Kafka", "topic", t));
+        LongAdder counter = sentByTopic.get(topic);
+        return counter != null ? counter : sentByTopic.computeIfAbsent(topic,
+                t -> metrics.counter("peregrine_agent_sent_total", "Records acknowledged by Kafka", "topic", t));
     }
 
     private byte[] frame(SpooledRecord r) {
