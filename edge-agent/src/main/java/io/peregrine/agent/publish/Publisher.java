@@ -157,7 +157,7 @@ public final class Publisher implements AutoCloseable {
                 SpooledRecord first = queue.poll(settings.lingerMax().toMillis(), TimeUnit.MILLISECONDS);
                 if (first != null) {
                     batch.add(first);
-                    queue.drainTo(batch, settings.maxBatch() - 1);
+                    fill(batch);
                 }
                 if (!batch.isEmpty()) {
                     if (online) {
@@ -178,6 +178,25 @@ public final class Publisher implements AutoCloseable {
             Thread.currentThread().interrupt();
         } catch (RuntimeException | IOException e) {
             log.error("publisher stopped by an unexpected error; records now stay in the spool", e);
+        }
+    }
+
+    /**
+     * Lets a batch grow for up to the linger time after its first record, or until it is full: one
+     * produce request per few thousand records instead of one per round trip costs the agent (and
+     * the broker) a fraction of the CPU per record.
+     */
+    private void fill(List<SpooledRecord> batch) throws InterruptedException {
+        long deadline = System.nanoTime() + settings.lingerMax().toNanos();
+        queue.drainTo(batch, settings.maxBatch() - batch.size());
+        while (running && batch.size() < settings.maxBatch()) {
+            long left = deadline - System.nanoTime();
+            SpooledRecord next = left > 0 ? queue.poll(left, TimeUnit.NANOSECONDS) : null;
+            if (next == null) {
+                return;
+            }
+            batch.add(next);
+            queue.drainTo(batch, settings.maxBatch() - batch.size());
         }
     }
 
