@@ -62,7 +62,8 @@ import java.util.TreeMap;
  * <p>The files read at every scan (each process's stat, status and io, each instance's cgroup
  * accounting) are kept open between scans and read again at offset 0, which spares the path walk
  * of an open: up to {@link #KEPT_FILES} of them, fewer when the descriptor limit is low (a
- * quarter of it); see {@link io.peregrine.agent.internal.FileSlurper#readKept}.
+ * quarter of it); see {@link io.peregrine.agent.internal.FileSlurper#readKept}. So are the fd
+ * directories whose size {@link SocketOwners} reads.
  *
  * <p>Nothing here throws for host content: a process that vanishes mid-scan is skipped, an
  * unreadable file is reported to {@link ScanProblems} by cause and left out.
@@ -123,7 +124,10 @@ public final class HostScanner {
   private long lastTime = Long.MIN_VALUE;
   private volatile HostScan last;
 
-  /** Files kept open between scans at most, half of them of /proc/&lt;pid&gt;, half of cgroups. */
+  /**
+   * Files kept open between scans at most: 3/8 of them of /proc/&lt;pid&gt;, 3/8 of cgroups, 1/4 fd
+   * directories (where their size counts descriptors).
+   */
   public static final int KEPT_FILES = 32_768;
 
   /** Network namespaces other than the root one whose tables are read per scan, by default. */
@@ -150,11 +154,11 @@ public final class HostScanner {
     this.identifier = new AppIdentifier(metadata);
     this.problems = problems;
     this.refreshScans = Math.max(1, refreshScans);
-    this.owners = new SocketOwners(procRoot, problems, this.refreshScans, this.refreshScans * FD_REFRESH_FACTOR,
-        SocketOwners.procfsCountsDescriptors(procRoot));
     int kept = keptFiles(descriptorLimit());
-    procFs.keepPidFilesOpen(kept / 2);
-    cgroups.keepFilesOpen(kept / 2);
+    this.owners = new SocketOwners(procRoot, problems, this.refreshScans, this.refreshScans * FD_REFRESH_FACTOR,
+        SocketOwners.procfsCountsDescriptors(procRoot), kept / 4);
+    procFs.keepPidFilesOpen(kept * 3 / 8);
+    cgroups.keepFilesOpen(kept * 3 / 8);
   }
 
   /** How many files to keep open under a limit of {@code maxDescriptors} (-1: unknown). */
@@ -171,11 +175,12 @@ public final class HostScanner {
   public void close() {
     procFs.closeKept();
     cgroups.closeKept();
+    owners.close();
   }
 
   /** Files kept open between scans now (a cost figure for benchmarks and tests). */
   public int keptFiles() {
-    return procFs.keptFiles() + cgroups.keptFiles();
+    return procFs.keptFiles() + cgroups.keptFiles() + owners.dirHandles();
   }
 
   /**
