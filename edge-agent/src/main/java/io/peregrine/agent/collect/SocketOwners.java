@@ -261,13 +261,22 @@ final class SocketOwners {
     List<long[]> stale = new ArrayList<>();
     LongIntMap found = assign(pids, pidCount, wanted, stale);
     if (hasMissing(wanted, found, scan)) {
+      // Only the links read again change: their new targets are added to the owners found (the
+      // old ones were not wanted) rather than every table assigned again.
       for (long[] ref : stale) {
-        FdTable t = tables.get((int) ref[0]);
+        int pid = (int) ref[0];
+        FdTable t = tables.get(pid);
         if (t != null && t.refreshedScan != scan) {
-          reread((int) ref[0], t, (int) ref[1]);
+          long target = reread(pid, t, (int) ref[1]);
+          if (target >= 0 && wanted.containsKey(target)) {
+            int owner = found.get(target);
+            if (owner == LongIntMap.MISSING || pid < owner) {
+              found.put(target, pid);
+            }
+          }
+          t.hasTcp = holdsTcp(t, wanted);
         }
       }
-      found = assign(pids, pidCount, wanted, null);
       if (hasMissing(wanted, found, scan)) {
         for (int i = 0; i < pidCount; i++) {
           FdTable t = tables.get(pids[i]);
@@ -407,10 +416,11 @@ final class SocketOwners {
   }
 
   /** Reads one remembered descriptor's link again. */
-  private void reread(int pid, FdTable table, int fd) {
+  /** @return the new target, or {@link #NOT_A_SOCKET} */
+  private long reread(int pid, FdTable table, int fd) {
     int j = Arrays.binarySearch(table.fds, fd);
     if (j < 0) {
-      return;
+      return NOT_A_SOCKET;
     }
     long target = readTarget(procRoot.resolve(Integer.toString(pid)).resolve("fd"), fd);
     if (target == Long.MIN_VALUE) {
@@ -418,6 +428,17 @@ final class SocketOwners {
     }
     table.targets[j] = target;
     table.hasSockets |= target >= 0;
+    return target;
+  }
+
+  /** What {@link #assign} would make of {@link FdTable#hasTcp}. */
+  private boolean holdsTcp(FdTable t, LongIntMap wanted) {
+    for (long target : t.targets) {
+      if (target >= 0 && (wanted.containsKey(target) || previousWanted.containsKey(target))) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**
