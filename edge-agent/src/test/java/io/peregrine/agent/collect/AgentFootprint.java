@@ -98,6 +98,7 @@ public final class AgentFootprint {
       }
       String loadBefore = Files.readString(Path.of("/proc/loadavg")).trim();
       long ticks = cpuTicks(p.toHandle());
+      long jvmTicks = ticksOf(p.pid());
       long start = System.nanoTime();
       long maxRss = 0;
       for (int s = 0; s < measure; s++) {
@@ -106,12 +107,13 @@ public final class AgentFootprint {
       }
       double wall = (System.nanoTime() - start) / 1e9;
       double cpu = 100.0 * (cpuTicks(p.toHandle()) - ticks) / TICKS_PER_SECOND / wall;
+      double jvmCpu = 100.0 * (ticksOf(p.pid()) - jvmTicks) / TICKS_PER_SECOND / wall;
       long rss = rssKb(p.toHandle(), "VmRSS:");
       long hwm = rssKb(p.toHandle(), "VmHWM:");
       boolean sensor = !p.toHandle().descendants().toList().isEmpty();
-      System.out.printf(Locale.ROOT, "ebpf %s (sensor %s): CPU %.2f%% of a core over %.0f s after %d s;"
+      System.out.printf(Locale.ROOT, "ebpf %s (sensor %s): CPU %.2f%% of a core (its JVM %.2f%%) over %.0f s after %d s;"
               + " RSS %.1f MB now, %.1f MB max sampled, peak (VmHWM) %.1f MB; load average %s -> %s%n",
-          mode, sensor ? "running" : "not running", cpu, wall, warmup, rss / 1024.0, maxRss / 1024.0, hwm / 1024.0,
+          mode, sensor ? "running" : "not running", cpu, jvmCpu, wall, warmup, rss / 1024.0, maxRss / 1024.0, hwm / 1024.0,
           loadBefore, Files.readString(Path.of("/proc/loadavg")).trim());
     } finally {
       p.getOutputStream().close();  // it flushes and exits
@@ -125,15 +127,19 @@ public final class AgentFootprint {
   private static long cpuTicks(ProcessHandle root) throws IOException {
     long ticks = 0;
     for (ProcessHandle h : withDescendants(root)) {
-      try {
-        String stat = Files.readString(Path.of("/proc", Long.toString(h.pid()), "stat"));
-        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-        ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]);  // utime, stime (fields 14, 15)
-      } catch (NoSuchFileException e) {
-        // gone meanwhile
-      }
+      ticks += ticksOf(h.pid());
     }
     return ticks;
+  }
+
+  private static long ticksOf(long pid) throws IOException {
+    try {
+      String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+      String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      return Long.parseLong(f[11]) + Long.parseLong(f[12]);  // utime, stime (fields 14, 15)
+    } catch (NoSuchFileException e) {
+      return 0;  // gone meanwhile
+    }
   }
 
   /** The sum of a /proc/&lt;pid&gt;/status kB field over a process and its descendants. */
