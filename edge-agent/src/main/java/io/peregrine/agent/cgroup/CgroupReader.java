@@ -86,14 +86,35 @@ public final class CgroupReader {
    * v1 cpu.cfs_quota_us, cpu.cfs_period_us and memory.limit_in_bytes) are read when it is first
    * asked for and then again every {@code refreshScans} scans, not at every scan; the usage files
    * still are. Limits of cgroups not asked for in two refresh periods are forgotten. Without a
-   * call, everything is read every time.
+   * call, everything is read every time. Kept files (see {@link #keepFilesOpen}) not read since
+   * the previous call are closed.
    */
   public void beginScan(long scan, int refreshScans) {
+    slurper.sweep();
     this.scan = scan;
     this.limitScans = Math.max(1, refreshScans);
     if (scan % limitScans == 0) {
       limits.values().removeIf(l -> scan - l.usedScan > 2L * limitScans);
     }
+  }
+
+  /**
+   * Keeps up to {@code maxFiles} accounting files open between scans, to read them again at
+   * offset 0 ({@link FileSlurper#readKept}); those not read during a scan are closed at the
+   * next {@link #beginScan}. 0 turns it off.
+   */
+  public void keepFilesOpen(int maxFiles) {
+    slurper.keepOpen(maxFiles);
+  }
+
+  /** Accounting files kept open now. */
+  public int keptFiles() {
+    return slurper.keptFiles();
+  }
+
+  /** Closes every kept file. */
+  public void closeKept() {
+    slurper.closeKept();
   }
 
   private Limits limitsOf(Path dir) {
@@ -118,7 +139,7 @@ public final class CgroupReader {
 
   public Optional<ProcessCgroups> processCgroups(int pid) {
     Path file = procRoot.resolve(Integer.toString(pid)).resolve("cgroup");
-    if (read(file, ProcCgroupParser.SOURCE, false) < 0) {
+    if (read(file, ProcCgroupParser.SOURCE, false, false) < 0) {
       return Optional.empty();
     }
     return ProcCgroupParser.parse(slurper.buffer(), slurper.length(), problems);
@@ -352,8 +373,13 @@ public final class CgroupReader {
    *     stopped mid-scan, VANISHED) unless {@code optional}, when it is silently absent.
    */
   private int read(Path path, String source, boolean optional) {
+    return read(path, source, optional, true);
+  }
+
+  /** With {@code keep}, through a file kept open when {@link #keepFilesOpen} is on. */
+  private int read(Path path, String source, boolean optional, boolean keep) {
     try {
-      return slurper.read(path);
+      return keep ? slurper.readKept(path) : slurper.read(path);
     } catch (NoSuchFileException e) {
       if (!optional) {
         problems.report(source, ParseProblems.Cause.VANISHED);

@@ -160,9 +160,10 @@ public final class ConnectionTracker {
     if (firstScan < 0) {
       firstScan = number;
     }
-    long now = scan.timeMillis();
+    long nowMillis = scan.timeMillis();
     long since = previousScanMillis;
-    previousScanMillis = now;
+    previousScanMillis = nowMillis;
+    Instant now = Instant.ofEpochMilli(nowMillis);  // one for every record of the scan
     Map<ListenPort, List<IpAddress>> listens = new HashMap<>();
     for (SocketSnapshot s : scan.sockets()) {
       if (s.socket().state() == TcpState.LISTEN) {
@@ -252,7 +253,7 @@ public final class ConnectionTracker {
     }
   }
 
-  private List<ConnectionEvent> stats(long number, long now) {
+  private List<ConnectionEvent> stats(long number, Instant now) {
     List<ConnectionEvent> events = new ArrayList<>(groups.size());
     for (Group g : groups.values()) {
       List<Conn> conns = g.conns;
@@ -277,7 +278,7 @@ public final class ConnectionTracker {
     return events;
   }
 
-  private ConnectionEvent event(ConnectionEventKind kind, Conn c, long now) {
+  private ConnectionEvent event(ConnectionEventKind kind, Conn c, Instant now) {
     TcpSocket s = c.socket;
     return record(kind, c.direction, c.instance, c.pid, AvroMapping.family(s.remoteAddress()), c.localText,
         s.localPort(), c.remoteText, s.remotePort(), null, null, now);
@@ -291,9 +292,9 @@ public final class ConnectionTracker {
    */
   private ConnectionEvent record(ConnectionEventKind kind, ConnectionDirection direction, AppInstance instance,
       int pid, IpFamily family, String localIp, int localPort, String remoteIp, int remotePort,
-      Integer opened, Integer active, long now) {
+      Integer opened, Integer active, Instant now) {
     return new ConnectionEvent(
-        stamp.node(), stamp.agentRunId(), stamp.nextSeq(topic), Instant.ofEpochMilli(now),
+        stamp.node(), stamp.agentRunId(), stamp.nextSeq(topic), now,
         kind, Collector.PROCFS, direction, instance, pid, null /* fd */, family,
         localIp, localPort, remoteIp, remotePort,
         null /* actual_remote_ip */, null /* actual_remote_port */,

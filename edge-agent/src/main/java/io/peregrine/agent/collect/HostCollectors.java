@@ -149,6 +149,8 @@ public final class HostCollectors {
         connections::openConnections);
     metrics.gauge("peregrine_agent_fd_readlinks", "Descriptor links read so far (cost of socket ownership)",
         scanner::readlinks);
+    metrics.gauge("peregrine_agent_scan_kept_files", "Files the scan keeps open between scans (re-read at offset 0)",
+        scanner::keptFiles);
     metrics.gauge("peregrine_agent_unowned_listens", "Listening sockets seen without a readable owner",
         listens::unowned);
     return new Built(List.copyOf(collectors), scanner, problems, sensor);

@@ -59,6 +59,12 @@ import java.util.TreeMap;
  * scan; other namespaces (containers with a network of their own) take turns, at most
  * {@code namespacesPerScan} a scan, and count as unread until their turn comes.
  *
+ * <p>The files read at every scan (each process's stat, status and io, each instance's cgroup
+ * accounting) are kept open between scans and read again at offset 0, which spares the path walk
+ * of an open: up to {@link #KEPT_FILES} of them, fewer when the descriptor limit is low (a
+ * quarter of it); see {@link io.peregrine.agent.internal.FileSlurper#readKept}. So are the fd
+ * directories whose size {@link SocketOwners} reads.
+ *
  * <p>Nothing here throws for host content: a process that vanishes mid-scan is skipped, an
  * unreadable file is reported to {@link ScanProblems} by cause and left out.
  *
@@ -118,6 +124,12 @@ public final class HostScanner {
   private long lastTime = Long.MIN_VALUE;
   private volatile HostScan last;
 
+  /**
+   * Files kept open between scans at most: 3/8 of them of /proc/&lt;pid&gt;, 3/8 of cgroups, 1/4 fd
+   * directories (where their size counts descriptors).
+   */
+  public static final int KEPT_FILES = 32_768;
+
   /** Network namespaces other than the root one whose tables are read per scan, by default. */
   public static final int NAMESPACES_PER_SCAN = 8;
 
@@ -142,8 +154,33 @@ public final class HostScanner {
     this.identifier = new AppIdentifier(metadata);
     this.problems = problems;
     this.refreshScans = Math.max(1, refreshScans);
+    int kept = keptFiles(descriptorLimit());
     this.owners = new SocketOwners(procRoot, problems, this.refreshScans, this.refreshScans * FD_REFRESH_FACTOR,
-        SocketOwners.procfsCountsDescriptors(procRoot));
+        SocketOwners.procfsCountsDescriptors(procRoot), kept / 4);
+    procFs.keepPidFilesOpen(kept * 3 / 8);
+    cgroups.keepFilesOpen(kept * 3 / 8);
+  }
+
+  /** How many files to keep open under a limit of {@code maxDescriptors} (-1: unknown). */
+  static int keptFiles(long maxDescriptors) {
+    return (int) Math.min(KEPT_FILES, maxDescriptors < 0 ? 256 : maxDescriptors / 4);
+  }
+
+  private static long descriptorLimit() {
+    return java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+        instanceof com.sun.management.UnixOperatingSystemMXBean unix ? unix.getMaxFileDescriptorCount() : -1;
+  }
+
+  /** Closes the files kept open; a later scan opens them again. */
+  public void close() {
+    procFs.closeKept();
+    cgroups.closeKept();
+    owners.close();
+  }
+
+  /** Files kept open between scans now (a cost figure for benchmarks and tests). */
+  public int keptFiles() {
+    return procFs.keptFiles() + cgroups.keptFiles() + owners.dirHandles();
   }
 
   /**
@@ -193,6 +230,7 @@ public final class HostScanner {
       rootNetns = netnsOf(procRoot.resolve("self").resolve("ns").resolve("net"), false);
     }
     int userHz = procFs.userHz();
+    procFs.sweepKept();
     cgroups.beginScan(scan, refreshScans);
 
     // ------------------------------------------------------------------------------ processes

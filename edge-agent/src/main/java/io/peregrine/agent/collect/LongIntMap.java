@@ -70,6 +70,17 @@ final class LongIntMap {
     }
   }
 
+  /** Puts, replacing the value of a present key. */
+  void put(long key, int value) {
+    if (!putIfAbsent(key, value)) {
+      int i = slot(key);
+      while (keys[i] != key) {
+        i = (i + 1) & mask;
+      }
+      values[i] = value;
+    }
+  }
+
   /** Calls {@code action} for each key. */
   void forEachKey(java.util.function.LongConsumer action) {
     for (long k : keys) {

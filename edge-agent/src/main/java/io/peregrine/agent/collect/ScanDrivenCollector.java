@@ -52,6 +52,11 @@ final class ScanDrivenCollector<V extends SpecificRecord> implements Collector {
       public void collect(long nowMillis, Emitter out) {
         scanner.scanFor(nowMillis);
       }
+
+      @Override
+      public void close() {
+        scanner.close();
+      }
     };
   }
 

@@ -5,6 +5,7 @@ import io.peregrine.agent.procfs.ProcLinks;
 import io.peregrine.agent.procfs.ReadFailures;
 import java.io.File;
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -12,6 +13,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -34,7 +36,10 @@ import java.util.Set;
  * </ol>
  * Where procfs reports the number of descriptors as the fd directory's size (Linux 6.2+), a scan
  * does not even list: one stat(2) per process gives the count, and only a process whose count
- * changed is listed; the passes above then list the directories they read.
+ * changed is listed; the passes above then list the directories they read. The fd directory is
+ * kept open for that stat (an fstat(2) spares the path walk; at most {@code maxDirHandles} of
+ * them): it fails once its process is gone, a reused pid's new process included, and the
+ * directory is then listed by path.
  *
  * <p>Sockets still unowned after that (a connection waiting in an accept queue, a process the agent
  * may not inspect) start no new pass before {@code retryScans} scans. Independently, each
@@ -59,6 +64,8 @@ final class SocketOwners {
     long refreshedScan = -1;
     boolean hasSockets;
     boolean hasTcp;
+    /** The fd directory, kept open to count its entries by fstat(2); null when not open. */
+    FileChannel dir;
   }
 
   private final Path procRoot;
@@ -70,6 +77,8 @@ final class SocketOwners {
   private final Map<Integer, FdTable> tables = new HashMap<>();
   private LongIntMap previousWanted = new LongIntMap(16);
   private final Map<Long, Long> givenUpSince = new HashMap<>();
+  private final int maxDirHandles;
+  private int dirHandles;
   private int[] scratch = new int[1024];
   private long readlinks;
   private long fullPasses;
@@ -80,6 +89,13 @@ final class SocketOwners {
    *     {@link #procfsCountsDescriptors} holds
    */
   SocketOwners(Path procRoot, ScanProblems problems, int retryScans, int refreshScans, boolean countsByStat) {
+    this(procRoot, problems, retryScans, refreshScans, countsByStat, 0);
+  }
+
+  /** @param maxDirHandles how many fd directories to keep open when counting by stat */
+  SocketOwners(Path procRoot, ScanProblems problems, int retryScans, int refreshScans, boolean countsByStat,
+      int maxDirHandles) {
+    this.maxDirHandles = maxDirHandles;
     this.procRoot = procRoot;
     this.procRootText = procRoot.toString();
     this.countsByStat = countsByStat;
@@ -95,6 +111,9 @@ final class SocketOwners {
    * @return the number of open descriptors, or -1 when the directory cannot be read (reported)
    */
   int list(int pid, boolean fresh, long scan) {
+    if (fresh) {
+      forget(pid);
+    }
     FdTable table = fresh ? null : tables.get(pid);
     boolean refresh = table == null || table.refreshedScan < 0 || (scan + pid) % refreshScans == 0;
     String dir = fdDir(pid);
@@ -102,7 +121,7 @@ final class SocketOwners {
       // procfs (Linux 6.2+) reports the number of open descriptors as the directory's size: when
       // it is the number remembered, the numbers are taken to be the same ones. A number closed
       // and reused meanwhile is caught by owners(), whose passes list the directories again.
-      long count = new File(dir).length();
+      long count = countByStat(table, dir);
       if (count > 0 && count == table.fds.length) {
         return (int) count;
       }
@@ -134,7 +153,7 @@ final class SocketOwners {
       } catch (IOException e) {
         problems.report(FD_SOURCE, e instanceof NoSuchFileException ? Cause.VANISHED : ReadFailures.cause(e));
       }
-      tables.remove(pid);
+      forget(pid);
       return -1;
     }
     if (scratch.length < names.length) {
@@ -171,12 +190,67 @@ final class SocketOwners {
 
   /** Forgets a process that is gone (or whose pid now names another process). */
   void forget(int pid) {
-    tables.remove(pid);
+    FdTable t = tables.remove(pid);
+    if (t != null) {
+      closeDir(t);
+    }
   }
 
   /** Forgets every process not in {@code alive}. */
   void retain(Set<Integer> alive) {
-    tables.keySet().retainAll(alive);
+    for (Iterator<Map.Entry<Integer, FdTable>> it = tables.entrySet().iterator(); it.hasNext(); ) {
+      Map.Entry<Integer, FdTable> e = it.next();
+      if (!alive.contains(e.getKey())) {
+        closeDir(e.getValue());
+        it.remove();
+      }
+    }
+  }
+
+  /** Closes the fd directories kept open; they are opened again as needed. */
+  void close() {
+    tables.values().forEach(this::closeDir);
+  }
+
+  /** fd directories kept open now. */
+  int dirHandles() {
+    return dirHandles;
+  }
+
+  /**
+   * The size of the fd directory, through the handle kept open (opened now if there is room);
+   * -1 when it cannot be had (the process is gone: the listing that follows tells).
+   */
+  private long countByStat(FdTable table, String dir) {
+    if (table.dir == null && dirHandles < maxDirHandles) {
+      try {
+        table.dir = FileChannel.open(Path.of(dir));
+        dirHandles++;
+      } catch (IOException | UnsupportedOperationException e) {
+        return -1;
+      }
+    }
+    if (table.dir == null) {
+      return new File(dir).length();
+    }
+    try {
+      return table.dir.size();
+    } catch (IOException e) {
+      closeDir(table);  // its process is gone: the pid may name a new one by now
+      return -1;
+    }
+  }
+
+  private void closeDir(FdTable table) {
+    if (table.dir != null) {
+      try {
+        table.dir.close();
+      } catch (IOException e) {
+        // released whatever close reports
+      }
+      table.dir = null;
+      dirHandles--;
+    }
   }
 
   /**
@@ -187,13 +261,22 @@ final class SocketOwners {
     List<long[]> stale = new ArrayList<>();
     LongIntMap found = assign(pids, pidCount, wanted, stale);
     if (hasMissing(wanted, found, scan)) {
+      // Only the links read again change: their new targets are added to the owners found (the
+      // old ones were not wanted) rather than every table assigned again.
       for (long[] ref : stale) {
-        FdTable t = tables.get((int) ref[0]);
+        int pid = (int) ref[0];
+        FdTable t = tables.get(pid);
         if (t != null && t.refreshedScan != scan) {
-          reread((int) ref[0], t, (int) ref[1]);
+          long target = reread(pid, t, (int) ref[1]);
+          if (target >= 0 && wanted.containsKey(target)) {
+            int owner = found.get(target);
+            if (owner == LongIntMap.MISSING || pid < owner) {
+              found.put(target, pid);
+            }
+          }
+          t.hasTcp = holdsTcp(t, wanted);
         }
       }
-      found = assign(pids, pidCount, wanted, null);
       if (hasMissing(wanted, found, scan)) {
         for (int i = 0; i < pidCount; i++) {
           FdTable t = tables.get(pids[i]);
@@ -333,10 +416,11 @@ final class SocketOwners {
   }
 
   /** Reads one remembered descriptor's link again. */
-  private void reread(int pid, FdTable table, int fd) {
+  /** @return the new target, or {@link #NOT_A_SOCKET} */
+  private long reread(int pid, FdTable table, int fd) {
     int j = Arrays.binarySearch(table.fds, fd);
     if (j < 0) {
-      return;
+      return NOT_A_SOCKET;
     }
     long target = readTarget(procRoot.resolve(Integer.toString(pid)).resolve("fd"), fd);
     if (target == Long.MIN_VALUE) {
@@ -344,6 +428,17 @@ final class SocketOwners {
     }
     table.targets[j] = target;
     table.hasSockets |= target >= 0;
+    return target;
+  }
+
+  /** What {@link #assign} would make of {@link FdTable#hasTcp}. */
+  private boolean holdsTcp(FdTable t, LongIntMap wanted) {
+    for (long target : t.targets) {
+      if (target >= 0 && (wanted.containsKey(target) || previousWanted.containsKey(target))) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**

@@ -187,23 +187,23 @@ public final class ProcFs {
   }
 
   public Optional<PidStat> pidStat(int pid) {
-    return readPid(pid, "stat", PidStatParser.SOURCE) < 0 ? Optional.empty()
+    return readPid(pid, "stat", true, PidStatParser.SOURCE) < 0 ? Optional.empty()
         : PidStatParser.parse(buf(), len(), problems);
   }
 
   public Optional<PidStatus> pidStatus(int pid) {
-    return readPid(pid, "status", PidStatusParser.SOURCE) < 0 ? Optional.empty()
+    return readPid(pid, "status", true, PidStatusParser.SOURCE) < 0 ? Optional.empty()
         : PidStatusParser.parse(buf(), len(), problems);
   }
 
   public Optional<PidIo> pidIo(int pid) {
-    return readPid(pid, "io", PidIoParser.SOURCE) < 0 ? Optional.empty()
+    return readPid(pid, "io", true, PidIoParser.SOURCE) < 0 ? Optional.empty()
         : PidIoParser.parse(buf(), len(), problems);
   }
 
   /** The command line, cut to {@code maxBytes}; empty for kernel threads and zombies. */
   public Optional<Cmdline> cmdline(int pid, int maxBytes) {
-    return readPid(pid, "cmdline", "/proc/<pid>/cmdline") < 0 ? Optional.empty()
+    return readPid(pid, "cmdline", false, "/proc/<pid>/cmdline") < 0 ? Optional.empty()
         : CmdlineParser.joined(buf(), len(), maxBytes);
   }
 
@@ -341,10 +341,35 @@ public final class ProcFs {
     }
   }
 
+  /**
+   * Keeps up to {@code maxFiles} of the files of /proc/&lt;pid&gt; read at every scan (stat, status,
+   * io) open between scans, to read them again at offset 0 ({@link FileSlurper#readKept}); those
+   * not read between two calls of {@link #sweepKept} are closed. 0 turns it off.
+   */
+  public void keepPidFilesOpen(int maxFiles) {
+    slurper.keepOpen(maxFiles);
+  }
+
+  /** Closes the kept files not read since the previous call. */
+  public void sweepKept() {
+    slurper.sweep();
+  }
+
+  /** Files of /proc/&lt;pid&gt; kept open now. */
+  public int keptFiles() {
+    return slurper.keptFiles();
+  }
+
+  /** Closes every kept file. */
+  public void closeKept() {
+    slurper.closeKept();
+  }
+
   /** Reads a file of /proc/&lt;pid&gt;; a missing one means the process is gone. */
-  private int readPid(int pid, String name, String source) {
+  private int readPid(int pid, String name, boolean keep, String source) {
     try {
-      return slurper.read(procRoot.resolve(Integer.toString(pid)).resolve(name));
+      Path path = procRoot.resolve(Integer.toString(pid)).resolve(name);
+      return keep ? slurper.readKept(path) : slurper.read(path);
     } catch (IOException e) {
       problems.report(source, ReadFailures.cause(e));
       return -1;

@@ -197,10 +197,16 @@ final class FixtureTree {
       return this;
     }
 
+    /**
+     * Writes the process. Files of a pid already written are overwritten in place, as procfs shows
+     * new content in the same files (a scanner may keep them open); its links are made anew.
+     */
     FixtureTree write() {
       Path dir = proc.resolve(Integer.toString(pid));
       try {
-        delete(dir);
+        delete(dir.resolve("fd"));
+        delete(dir.resolve("ns"));
+        Files.deleteIfExists(dir.resolve("exe"));
         Files.createDirectories(dir.resolve("fd"));
         Files.writeString(dir.resolve("stat"), pid + " (" + comm + ") " + state + " " + ppid + " " + pgrp + " "
             + pgrp + " 0 -1 " + flags + " 3041 6546 0 0 " + utime + " " + stime + " 4 0 20 0 " + threads

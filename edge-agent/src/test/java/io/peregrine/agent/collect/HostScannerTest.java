@@ -262,6 +262,48 @@ class HostScannerTest {
     assertThat(scan.process(200).comm()).isEqualTo("nginx: master");
   }
 
+  /**
+   * The files read at every scan stay open between scans: what they read is the current content,
+   * and those of processes and cgroups that went away are closed after the next scan.
+   */
+  @Test
+  void shouldReadKeptFilesAfreshAndCloseThoseOfProcessesAndCgroupsGone() {
+    FixtureTree tree = typicalHost(dir);
+    HostScanner scanner = scanner(tree, problems);
+    scanner.scan(1_000);
+    int kept = scanner.keptFiles();
+    assertThat(kept).isPositive();
+
+    tree.process(300).comm("python3").exe("/usr/bin/python3.11").cgroup(SESSION_CGROUP).cpu(90, 30)
+        .rss(4000, 100).io(700, 800).socket(3, 9200).write();
+    tree.cgroupFiles(CONTAINER_CGROUP, FixtureTree.v2Accounting(9_000_000, 1_000_000, 100 << 20, 20 << 20,
+        1L << 30, 3, 5_000_000, 7_000_000));
+    HostScan second = scanner.scan(2_000);
+    assertThat(scanner.keptFiles()).isEqualTo(kept);
+    assertThat(second.process(300).utimeTicks()).isEqualTo(90);
+    assertThat(instance(second, "pid:300").totals()).isEqualTo(new InstanceSnapshot.ProcessTotals(110, 35, 2, 1,
+        6000 * 1024L, 350 * 1024L, 701, 802));
+    InstanceSnapshot container = instance(second, CONTAINER_ID);
+    assertThat(container.cpu().userNanos()).isEqualTo(9_000_000_000L);
+    assertThat(container.memory().anonBytes()).isEqualTo(100L << 20);
+    assertThat(container.memory().oomKills()).isEqualTo(3);
+
+    // python3's child exits; the nginx unit stops, its cgroup removed.
+    tree.remove(301);
+    tree.remove(200);
+    tree.remove(201);
+    FixtureTree.delete(tree.sys.resolve("fs/cgroup" + NGINX_CGROUP));
+    HostScan third = scanner.scan(3_000);
+    assertThat(third.processes()).extracting(ProcessSnapshot::pid).containsExactly(100, 101, 300, 302);
+    scanner.scan(4_000);
+    // The stat of the 6 processes left (kernel thread and noise included), the status and io of
+    // the two plain ones, the container's 8 accounting files; limits, read once a minute, closed.
+    assertThat(scanner.keptFiles()).isLessThan(kept).isEqualTo(6 + 2 * 2 + 8);
+    scanner.close();
+    assertThat(scanner.keptFiles()).isZero();
+    assertThat(scanner.scan(5_000).processes()).hasSize(4);  // closing only drops the handles
+  }
+
   @Test
   void shouldSkipBadOrVanishingProcessesAndCountWhy() throws IOException {
     FixtureTree tree = typicalHost(dir);

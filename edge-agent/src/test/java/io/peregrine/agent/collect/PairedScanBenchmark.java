@@ -33,7 +33,9 @@ import java.util.Random;
  * java -cp edge-agent/target/test-classes:$(cat /tmp/cp.txt) io.peregrine.agent.collect.PairedScanBenchmark \
  *     /tmp/build-before /tmp/build-after /tmp/paired-tree 100 30
  * </pre>
- * Arguments: base build, new build, tree directory (or {@code /}), iterations, warm-up scans.
+ * Arguments: base build, new build, tree directory (or {@code /}), iterations, warm-up scans, and
+ * {@code compare} to check instead that both builds emit the same records (their text, the agent
+ * run id aside) scan for scan; nothing is measured then, as the text costs more than the scan.
  */
 public final class PairedScanBenchmark {
 
@@ -79,6 +81,7 @@ public final class PairedScanBenchmark {
     Method collect;
     Method collectorName;
     boolean measure;
+    List<String> emitted;
 
     Variant(String name, Path build) throws Exception {
       this.name = name;
@@ -111,7 +114,12 @@ public final class PairedScanBenchmark {
           .invoke(null, context, metadataClass.getField("NONE").get(null), cloudClass.getField("NONE").get(null));
       collectors = (List<?>) built.getClass().getMethod("collectors").invoke(built);
       Class<?> emitterClass = loader.loadClass("io.peregrine.agent.Emitter");
-      emitter = Proxy.newProxyInstance(loader, new Class<?>[] {emitterClass}, (p, method, args) -> null);
+      emitter = Proxy.newProxyInstance(loader, new Class<?>[] {emitterClass}, (p, method, args) -> {
+        if (emitted != null && method.getName().equals("emit")) {
+          emitted.add(args[1] + " " + args[2]);
+        }
+        return null;
+      });
       Class<?> collectorClass = loader.loadClass("io.peregrine.agent.Collector");
       collect = collectorClass.getMethod("collect", long.class, emitterClass);
       collectorName = collectorClass.getMethod("name");
@@ -132,6 +140,45 @@ public final class PairedScanBenchmark {
     }
   }
 
+  /** Scans with both builds, checking that they emit the same records. */
+  private static void compare(Variant base, Variant next, Object host, Method churn, boolean live, int iterations,
+      long now) throws Exception {
+    ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+    long records = 0;
+    for (int i = 0; i < iterations; i++) {
+      if (!live) {
+        churn.invoke(host, CHURN);
+      }
+      now += INTERVAL_MS;
+      base.emitted = new java.util.ArrayList<>();
+      next.emitted = new java.util.ArrayList<>();
+      base.once(mx, now);
+      next.once(mx, now);
+      List<String> a = withoutRunIds(base.emitted);
+      List<String> b = withoutRunIds(next.emitted);
+      if (!a.equals(b)) {
+        for (int j = 0; j < Math.min(a.size(), b.size()); j++) {
+          if (!a.get(j).equals(b.get(j))) {
+            System.out.printf(Locale.ROOT, "DIFFERENT output at scan %d, record %d of %d/%d:%n base %s%n new  %s%n",
+                i, j, a.size(), b.size(), a.get(j), b.get(j));
+            System.exit(1);
+          }
+        }
+        System.out.printf(Locale.ROOT, "DIFFERENT output at scan %d: %d records against %d%n", i, a.size(), b.size());
+        System.exit(1);
+      }
+      records += a.size();
+    }
+    System.out.printf(Locale.ROOT, "identical output: %d records over %d scans%n", records, iterations);
+  }
+
+  /** The records' text without the agent run id, which differs between the two builds' contexts. */
+  private static List<String> withoutRunIds(List<String> records) {
+    return records.stream()
+        .map(r -> r.replaceAll("\"agent_run_id\": \"[^\"]*\"", "\"agent_run_id\": \"-\""))
+        .toList();
+  }
+
   public static void main(String[] args) throws Exception {
     Variant base = new Variant("base", Path.of(args[0]));
     Variant next = new Variant("new", Path.of(args[1]));
@@ -139,6 +186,7 @@ public final class PairedScanBenchmark {
     int iterations = Integer.parseInt(args[3]);
     int warmup = Integer.parseInt(args[4]);
     boolean live = tree.toString().equals("/");
+    boolean compare = args.length > 5 && args[5].equals("compare");
 
     Class<?> hostClass = next.loader.loadClass("io.peregrine.agent.collect.ScanBenchmark$GeneratedHost");
     Method churn = hostClass.getDeclaredMethod("churn", double.class);
@@ -163,6 +211,10 @@ public final class PairedScanBenchmark {
       now += INTERVAL_MS;
       base.once(mx, now);
       next.once(mx, now);
+    }
+    if (compare) {
+      compare(base, next, host, churn, live, iterations, now);
+      return;
     }
     base.measure = true;
     next.measure = true;

@@ -61,6 +61,42 @@ class SocketOwnersLiveTest {
     assertThat(problems.reports()).isZero();
   }
 
+  /**
+   * Where the fd directory's size counts descriptors, it is kept open and counted by fstat(2):
+   * the count follows the process's opens and closes, and once the process is gone (its pid
+   * free for another) the handle is dropped and the process reported gone, not counted.
+   */
+  @Test
+  void shouldCountThroughAKeptFdDirectoryUntilItsProcessIsGone() throws Exception {
+    boolean byStat = SocketOwners.procfsCountsDescriptors(PROC);
+    SocketOwners owners = new SocketOwners(PROC, problems, 1, 1_000, byStat, 8);
+    Process child = new ProcessBuilder("sleep", "60").start();  // its stdin, stdout, stderr: pipes
+    try {
+      int pid = (int) child.pid();
+      int first = owners.list(pid, true, 1);
+      assertThat(owners.list(pid, false, 2)).isEqualTo(first);
+      assertThat(owners.dirHandles()).isEqualTo(byStat ? 1 : 0);
+
+      int self = (int) ProcessHandle.current().pid();
+      owners.list(self, true, 1);
+      int before = owners.list(self, false, 2);
+      try (ServerSocket extra = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+        assertThat(owners.list(self, false, 3)).isEqualTo(before + 1);
+      }
+      assertThat(owners.list(self, false, 4)).isEqualTo(before);
+
+      child.destroyForcibly();
+      assertThat(child.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+      assertThat(owners.list(pid, false, 5)).isEqualTo(-1);
+      assertThat(owners.remembered()).containsExactly(self);
+      assertThat(owners.dirHandles()).isEqualTo(byStat ? 1 : 0);
+      owners.close();
+      assertThat(owners.dirHandles()).isZero();
+    } finally {
+      child.destroyForcibly();
+    }
+  }
+
   /** Socket inodes of this process's descriptors. */
   private static Set<Long> sockets() throws IOException {
     Set<Long> out = new HashSet<>();
