@@ -48,6 +48,7 @@ class DatabaseTrafficIT {
     private static final int ATTEMPTS = 5;
 
     private static final Queue<L7Record> l7 = new ConcurrentLinkedQueue<>();
+    private static final Queue<ConnectionRecord> conns = new ConcurrentLinkedQueue<>();
     private static final java.util.Set<Integer> ports = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private static EbpfSensor sensor;
     private static volatile SensorStats stats;
@@ -66,7 +67,11 @@ class DatabaseTrafficIT {
                 EbpfSensorConfig.POLL_MS, "20",
                 EbpfSensorConfig.STATS_MS, "200")), new SensorListener() {
                     @Override
-                    public void onConnection(ConnectionRecord r) {}
+                    public void onConnection(ConnectionRecord r) {
+                        if (ports.contains(r.localPort()) || ports.contains(r.remotePort())) {
+                            conns.add(r);
+                        }
+                    }
 
                     @Override
                     public void onL7(L7Record r) {
@@ -166,11 +171,47 @@ class DatabaseTrafficIT {
     void shouldReportEveryPostgresQueryWithItsSqlStateAndLatency() throws Exception {
         EbpfTestSupport.require(LocalServers.installed("postgres"), "PostgreSQL (postgresql package) is not installed");
         EbpfTestSupport.require(LocalServers.installed("setpriv") || !EbpfTestSupport.isRoot(), "setpriv is not installed");
-        try (LocalServers.Server server = LocalServers.postgres();
-                Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + server.port
-                        + "/postgres?user=postgres&sslmode=disable")) {
-            assertMatchesClient(Protocol.POSTGRES, server.port, sqlWorkload(c, "42P01"));
+        try (LocalServers.Server server = LocalServers.postgres()) {
+            ports.add(server.port);
+            Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + server.port
+                    + "/postgres?user=postgres&sslmode=disable");
+            try (c) {
+                assertMatchesClient(Protocol.POSTGRES, server.port, sqlWorkload(c, "42P01"));
+            }
+            assertForkedServerConnection(server);
         }
+    }
+
+    /**
+     * The server side of the one JDBC connection: accepted by the postmaster (OPEN with its pid),
+     * served by the backend it forked (every server-side L7 record has the backend's pid and the
+     * connection's id), and closed once, by the backend, with the bytes the backend moved: the
+     * postmaster's close of its own copy right after the fork is no CLOSE.
+     */
+    private static void assertForkedServerConnection(LocalServers.Server server) throws Exception {
+        int postmaster = (int) server.pid();
+        List<L7Record> served = l7.stream().filter(r -> r.side() == L7Record.Side.SERVER && r.serverPort() == server.port)
+                .toList();
+        assertThat(served).isNotEmpty();
+        long id = served.get(0).connectionId();
+        int backend = served.get(0).pid();
+        assertThat(backend).as("the backend, not the postmaster, serves").isNotEqualTo(postmaster);
+        assertThat(served).as("server-side records").allSatisfy(r -> {
+            assertThat(r.connectionId()).isEqualTo(id);
+            assertThat(r.pid()).isEqualTo(backend);
+        });
+        List<ConnectionRecord> records = awaitCount(2, () -> conns.stream().filter(r -> r.connectionId() == id).toList(),
+                "connection records of the served connection");
+        assertThat(records.get(0).kind()).isEqualTo(ConnectionRecord.Kind.OPEN);
+        assertThat(records.get(0).pid()).as("accepted by the postmaster").isEqualTo(postmaster);
+        assertThat(records.get(0).direction()).isEqualTo(ConnectionRecord.Direction.INBOUND);
+        ConnectionRecord close = records.get(1);
+        assertThat(close.kind()).isEqualTo(ConnectionRecord.Kind.CLOSE);
+        assertThat(close.pid()).as("closed by the backend").isEqualTo(backend);
+        long requestBytes = served.stream().mapToLong(L7Record::requestBytes).sum();
+        long responseBytes = served.stream().mapToLong(L7Record::responseBytes).sum();
+        assertThat(close.bytesReceived()).isGreaterThanOrEqualTo(requestBytes);
+        assertThat(close.bytesSent()).isGreaterThanOrEqualTo(responseBytes);
     }
 
     @Test
@@ -303,7 +344,7 @@ class DatabaseTrafficIT {
     /**
      * The client-side records of this JVM to {@code port} that started within [from, to], decoded:
      * exactly the calls of {@code truth}, in order, with the same method and status, and latency
-     * inside the client's; for Redis and MariaDB the same of the server's side. Returns the calls
+     * inside the client's; and the same of the server's side. Returns the calls
      * whose client-side latency is not within 10% or 1 ms of the client's.
      */
     private List<String> compare(Protocol protocol, int port, long from, long to, List<Call> truth) throws Exception {
@@ -333,24 +374,21 @@ class DatabaseTrafficIT {
                         + r.requestBytes() + " B / " + r.responseBytes() + " B)");
             }
         }
-        // The server's own side of the same exchanges, where the kernel sees it: Redis and MariaDB
-        // serve a connection in the process (thread) that accepted it. PostgreSQL does not: the
-        // postmaster accepts and a forked backend reads and writes, on a (pid, fd) the sensor does
-        // not track, so there the server side is absent.
+        // The server's own side of the same exchanges. Redis and MariaDB serve a connection in the
+        // process that accepted it; PostgreSQL's postmaster accepts, forks a backend that serves it
+        // on the same fd, and closes its own copy: the sensor follows the connection to the backend.
         List<L7Record> server = l7.stream().filter(r -> r.side() == L7Record.Side.SERVER && r.serverPort() == port
                         && r.startMonotonicNanos() >= from && r.startMonotonicNanos() <= to)
                 .sorted(Comparator.comparingLong(L7Record::startMonotonicNanos)).collect(Collectors.toList());
         long serverSide = server.size();
-        if (protocol != Protocol.POSTGRES) {
-            assertThat(server).as("%s server-side records", protocol).hasSize(truth.size());
-            for (int i = 0; i < truth.size(); i++) {
-                L7Record r = server.get(i);
-                Exchange e = decoders.forProtocol(protocol).decode(r.request(), r.response());
-                assertThat(e).as("server side of call %d (%s)", i, r).isNotNull();
-                assertThat(e.method()).as("server side of call %d", i).isEqualTo(truth.get(i).method());
-                assertThat(e.status()).as("server side of call %d", i).isEqualTo(truth.get(i).status());
-                assertThat(r.latencyNanos()).isLessThanOrEqualTo(truth.get(i).nanos());
-            }
+        assertThat(server).as("%s server-side records", protocol).hasSize(truth.size());
+        for (int i = 0; i < truth.size(); i++) {
+            L7Record r = server.get(i);
+            Exchange e = decoders.forProtocol(protocol).decode(r.request(), r.response());
+            assertThat(e).as("server side of call %d (%s)", i, r).isNotNull();
+            assertThat(e.method()).as("server side of call %d", i).isEqualTo(truth.get(i).method());
+            assertThat(e.status()).as("server side of call %d", i).isEqualTo(truth.get(i).status());
+            assertThat(r.latencyNanos()).isLessThanOrEqualTo(truth.get(i).nanos());
         }
         long[] sorted = gaps.clone();
         Arrays.sort(sorted);
