@@ -5,6 +5,7 @@ import io.peregrine.agent.ebpf.L7Record;
 import io.peregrine.agent.ebpf.ProcessRecord;
 import io.peregrine.agent.l7.Decoders;
 import io.peregrine.agent.l7.Exchange;
+import io.peregrine.agent.l7.PreparedStatements;
 import io.peregrine.agent.l7.ProtocolDecoder;
 import io.peregrine.agent.procfs.IpAddress;
 import io.peregrine.agent.procfs.TcpState;
@@ -42,6 +43,9 @@ import java.util.function.Supplier;
  * the protocol with method and resource unknown and status {@code unknown}. Exchanges of no
  * recognised protocol are not L7 events (they stay connection-level, {@code TCP}) and are counted.
  * A request without a response is status {@code timeout}, error true, whatever the decoder said.
+ * The prepared statements of a connection (PostgreSQL, MySQL) are kept with it, until its CLOSE,
+ * so that an execution by statement name or id carries the statement's text
+ * ({@link ProtocolDecoder#decode(byte[], byte[], PreparedStatements)}).
  *
  * <p>Not thread-safe: the sensor's thread owns it.
  */
@@ -49,6 +53,11 @@ public final class SensorEvents {
 
   /** Connections whose protocol is remembered at once (the kernel's default connection table). */
   public static final int MAX_CONNECTIONS = 65_536;
+  /**
+   * Connections whose prepared statements are remembered at once, the least recently used
+   * forgotten first: with {@link PreparedStatements#MAX_STATEMENTS} each, a few tens of MB at most.
+   */
+  static final int MAX_STATEMENT_CONNECTIONS = 4_096;
 
   static final String TIMEOUT = "timeout";
   static final String UNKNOWN_STATUS = "unknown";
@@ -65,6 +74,8 @@ public final class SensorEvents {
   private final ProcessIdentities identities;
   private final Supplier<HostScan> latestScan;
   private final Map<Long, Protocol> protocols;
+  /** Prepared statements of the connections whose protocol has them (SQL), until their CLOSE. */
+  private final Map<Long, PreparedStatements> statements;
   private final Map<Protocol, LongAdder> decodeFailures = new EnumMap<>(Protocol.class);
   private final LongAdder unrecognised = new LongAdder();
   private final LongAdder unowned = new LongAdder();
@@ -95,6 +106,13 @@ public final class SensorEvents {
       @Override
       protected boolean removeEldestEntry(Map.Entry<Long, Protocol> eldest) {
         return size() > maxConnections;
+      }
+    };
+    int maxStatementConnections = Math.min(maxConnections, MAX_STATEMENT_CONNECTIONS);
+    this.statements = new LinkedHashMap<>(64, 0.75f, true) {
+      @Override
+      protected boolean removeEldestEntry(Map.Entry<Long, PreparedStatements> eldest) {
+        return size() > maxStatementConnections;
       }
     };
     for (Protocol p : Protocol.values()) {
@@ -149,7 +167,11 @@ public final class SensorEvents {
     }
     Exchange x = null;
     if (decoder != null) {
-      x = decode(decoder, r);
+      PreparedStatements prepared = null;
+      if (connection != 0 && decoder.preparesStatements()) {
+        prepared = statements.computeIfAbsent(connection, c -> new PreparedStatements());
+      }
+      x = decode(decoder, r, prepared);
       if (x == null) {
         decodeFailures.get(protocol).increment();
       }
@@ -193,9 +215,9 @@ public final class SensorEvents {
     }
   }
 
-  private static Exchange decode(ProtocolDecoder decoder, L7Record r) {
+  private static Exchange decode(ProtocolDecoder decoder, L7Record r, PreparedStatements prepared) {
     try {
-      return decoder.decode(r.request(), r.noResponse() ? EMPTY : r.response());
+      return decoder.decode(r.request(), r.noResponse() ? EMPTY : r.response(), prepared);
     } catch (RuntimeException e) {
       return null;  // a decoder broke its contract: counted as a failure like unreadable bytes
     }
@@ -224,6 +246,7 @@ public final class SensorEvents {
   public ConnectionEvent connection(ConnectionRecord r) {
     if (r.kind() == ConnectionRecord.Kind.CLOSE && r.connectionId() != 0) {
       protocols.remove(r.connectionId());
+      statements.remove(r.connectionId());
     }
     IpAddress local = ip(r.localAddress());
     IpAddress remote = ip(r.remoteAddress());

@@ -30,4 +30,20 @@ public interface ProtocolDecoder {
      * or reset; a decoder still fills method and resource).
      */
     Exchange decode(byte[] request, byte[] response);
+
+    /**
+     * Decodes the exchange as one of its connection's, whose prepared statements are in
+     * {@code statements} (the caller keeps one per connection, in the order of its exchanges): a
+     * decoder of a protocol that prepares statements by name or id records the ones this exchange
+     * prepares or closes there, and gives an execution by name the statement's text. The default,
+     * for protocols without prepared statements, is {@link #decode(byte[], byte[])}.
+     */
+    default Exchange decode(byte[] request, byte[] response, PreparedStatements statements) {
+        return decode(request, response);
+    }
+
+    /** Whether {@link #decode(byte[], byte[], PreparedStatements)} uses the statements. */
+    default boolean preparesStatements() {
+        return false;
+    }
 }

@@ -11,6 +11,7 @@ import io.peregrine.agent.ebpf.ConnectionRecord;
 import io.peregrine.agent.ebpf.L7Record;
 import io.peregrine.agent.ebpf.ProcessRecord;
 import io.peregrine.agent.ebpf.RecordLayout;
+import io.peregrine.agent.l7.DecoderFixtures;
 import io.peregrine.agent.l7.Decoders;
 import io.peregrine.agent.l7.Exchange;
 import io.peregrine.agent.l7.ProtocolDecoder;
@@ -130,6 +131,30 @@ class SensorEventsTest {
     assertThat(server.getClientPort()).isEqualTo(8080);  // the peer of a server is the client
     assertThat(server.getServerPort()).isEqualTo(40000);
     assertThat(server.getSeq()).isEqualTo(1);
+  }
+
+  @Test
+  void shouldGiveAnExecutionTheTextItsConnectionPreparedUntilTheConnectionCloses() {
+    SensorEvents events = events(Decoders.all(), noProc, null);
+    List<DecoderFixtures.Fixture> seq = DecoderFixtures.sequence("postgres", "statement-lifecycle");
+    DecoderFixtures.Fixture parse = seq.get(2);  // Parse S_1 + Bind + Execute
+    DecoderFixtures.Fixture bind = seq.get(3);   // Bind S_1 + Execute: no text
+    events.l7(l7(7, L7Record.Protocol.UNKNOWN, L7Record.Side.CLIENT, null, 0, 0, parse.request(), parse.response()));
+    L7Event e = events.l7(l7(7, L7Record.Protocol.UNKNOWN, L7Record.Side.CLIENT, null, 0, 0, bind.request(),
+        bind.response()));
+    assertThat(e.getMethod()).isEqualTo("SELECT");
+    assertThat(e.getResource()).isEqualTo("SELECT name FROM users WHERE id = $1");
+    // another connection has statements of its own (pgjdbc names them S_1, S_2 ... on each)
+    L7Event other = events.l7(l7(8, L7Record.Protocol.UNKNOWN, L7Record.Side.CLIENT, null, 0, 0, bind.request(),
+        bind.response()));
+    assertThat(other.getMethod()).isEqualTo("EXECUTE");
+    assertThat(other.getResource()).isNull();
+    // a new connection that reuses the id after the CLOSE starts with none
+    events.connection(connection(ConnectionRecord.Kind.CLOSE, 7, 4242));
+    L7Event reused = events.l7(l7(7, L7Record.Protocol.UNKNOWN, L7Record.Side.CLIENT, null, 0, 0, bind.request(),
+        bind.response()));
+    assertThat(reused.getMethod()).isEqualTo("EXECUTE");
+    assertThat(reused.getResource()).isNull();
   }
 
   @Test

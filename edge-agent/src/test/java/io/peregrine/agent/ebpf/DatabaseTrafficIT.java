@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.peregrine.agent.l7.Decoders;
 import io.peregrine.agent.l7.Exchange;
+import io.peregrine.agent.l7.PreparedStatements;
 import io.peregrine.agent.l7.ProtocolDecoder;
 import io.peregrine.schema.Protocol;
 import java.sql.Connection;
@@ -226,6 +227,118 @@ class DatabaseTrafficIT {
             try (Connection c = DriverManager.getConnection("jdbc:mariadb://127.0.0.1:" + server.port + "/it?user=root")) {
                 assertMatchesClient(Protocol.MYSQL, server.port, sqlWorkload(c, "1146"));
             }
+        }
+    }
+
+    @Test
+    void shouldGivePostgresExecutionsOfNamedStatementsTheirText() throws Exception {
+        EbpfTestSupport.require(LocalServers.installed("postgres"), "PostgreSQL (postgresql package) is not installed");
+        EbpfTestSupport.require(LocalServers.installed("setpriv") || !EbpfTestSupport.isRoot(), "setpriv is not installed");
+        try (LocalServers.Server server = LocalServers.postgres();
+                // pgjdbc's default: from the 5th execution of a PreparedStatement on, a named server-side
+                // statement (Parse S_n once, then Bind S_n + Execute, no text); explicit here.
+                Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + server.port
+                        + "/postgres?user=postgres&sslmode=disable&prepareThreshold=5")) {
+            assertPreparedStatementsNamed(Protocol.POSTGRES, server.port, c, "$1", "$2");
+        }
+    }
+
+    @Test
+    void shouldGiveMariadbExecutionsOfPreparedStatementsTheirText() throws Exception {
+        EbpfTestSupport.require(LocalServers.installed("mariadbd") && LocalServers.installed("mariadb-install-db"),
+                "MariaDB (mariadb-server package) is not installed");
+        try (LocalServers.Server server = LocalServers.mariadb()) {
+            try (Connection admin = DriverManager.getConnection("jdbc:mariadb://127.0.0.1:" + server.port + "/?user=root");
+                    Statement s = admin.createStatement()) {
+                s.execute("CREATE DATABASE it");
+            }
+            // Server-side prepared statements: COM_STMT_PREPARE once, then COM_STMT_EXECUTE by id.
+            try (Connection c = DriverManager.getConnection("jdbc:mariadb://127.0.0.1:" + server.port
+                    + "/it?user=root&useServerPrepStmts=true")) {
+                assertPreparedStatementsNamed(Protocol.MYSQL, server.port, c, "?", "?");
+            }
+        }
+    }
+
+    /**
+     * Two PreparedStatements run 30 times each, interleaved, then closed, then a third: the client's
+     * and the server's records of the window, decoded in order with one {@link PreparedStatements}
+     * per connection (as the agent does), are each execution's verb and the statement's normalised
+     * text: no execution is left as a bare {@code EXECUTE}. The statements are prepared on the
+     * server by name (Postgres) or id (MariaDB) and executed by it, which the request bytes show.
+     */
+    private void assertPreparedStatementsNamed(Protocol protocol, int port, Connection c, String p1, String p2)
+            throws Exception {
+        ports.add(port);
+        try (Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE stock (id INT PRIMARY KEY, name VARCHAR(64), qty INT)");
+            s.execute("INSERT INTO stock VALUES (1, 'a', 1), (2, 'b', 2)");
+        }
+        String select = "SELECT name, qty FROM stock WHERE id = " + p1;
+        String update = "UPDATE stock SET qty = qty + " + p1 + " WHERE id = " + p2;
+        String count = "SELECT count(*) FROM stock WHERE qty > " + p1;
+        List<String> truth = new ArrayList<>();
+        long from = System.nanoTime();
+        try (java.sql.PreparedStatement sel = c.prepareStatement(select.replace(p1, "?"));
+                java.sql.PreparedStatement upd = c.prepareStatement(update.replace(p1, "?").replace(p2, "?"))) {
+            for (int i = 0; i < 30; i++) {
+                sel.setInt(1, 1 + i % 2);
+                try (ResultSet rs = sel.executeQuery()) {
+                    while (rs.next()) {
+                        rs.getString(1);
+                    }
+                }
+                truth.add(select);
+                upd.setInt(1, i);
+                upd.setInt(2, 1 + i % 2);
+                upd.executeUpdate();
+                truth.add(update);
+            }
+        }
+        try (java.sql.PreparedStatement cnt = c.prepareStatement(count.replace(p1, "?"))) {
+            for (int i = 0; i < 10; i++) {
+                cnt.setInt(1, i);
+                try (ResultSet rs = cnt.executeQuery()) {
+                    rs.next();
+                }
+                truth.add(count);
+            }
+        }
+        long to = System.nanoTime();
+        for (L7Record.Side side : L7Record.Side.values()) {
+            // MariaDB's connector sends a prepare and its first execution in one write; the server
+            // reads and answers them one by one, so there they are two exchanges: a PREPARE each.
+            int prepares = protocol == Protocol.MYSQL && side == L7Record.Side.SERVER ? 3 : 0;
+            List<L7Record> records = awaitCount(truth.size() + prepares, () -> l7.stream()
+                    .filter(r -> r.side() == side && r.serverPort() == port
+                            && r.startMonotonicNanos() >= from && r.startMonotonicNanos() <= to)
+                    .sorted(Comparator.comparingLong(L7Record::startMonotonicNanos))
+                    .collect(Collectors.toList()), protocol + " " + side + " records of prepared statements");
+            ProtocolDecoder d = decoders.forProtocol(protocol);
+            PreparedStatements statements = new PreparedStatements();
+            List<String> executed = new ArrayList<>();
+            int byName = 0;
+            for (L7Record r : records) {
+                Exchange stateless = d.decode(r.request(), r.response());
+                Exchange e = d.decode(r.request(), r.response(), statements);
+                assertThat(e).as("%s %s", side, r).isNotNull();
+                assertThat(e.status()).as("%s %s", side, r).isEqualTo("ok");
+                if (e.method().equals("PREPARE")) {
+                    continue;
+                }
+                assertThat(e.method()).as("%s %s", side, r).isEqualTo(e.resource().substring(0, 6));
+                executed.add(e.resource());
+                if (stateless.resource() == null) {
+                    assertThat(stateless.method()).isEqualTo("EXECUTE"); // by name: the text is elsewhere
+                    byName++;
+                }
+            }
+            assertThat(executed).as("%s side: each execution's statement text", side).isEqualTo(truth);
+            log.info("{} {} side: {} executions, {} of them by statement name or id", protocol, side, truth.size(), byName);
+            // pgjdbc sends the text with the first five executions of a statement (prepareThreshold),
+            // MariaDB's connector with the first: the others name the statement only.
+            assertThat(byName).as("%s executions by name or id (server-side prepared)", side)
+                    .isGreaterThanOrEqualTo(truth.size() - 3 * 5);
         }
     }
 

@@ -1,6 +1,7 @@
 package io.peregrine.agent.l7.postgres;
 
 import io.peregrine.agent.l7.Exchange;
+import io.peregrine.agent.l7.PreparedStatements;
 import io.peregrine.agent.l7.ProtocolDecoder;
 import io.peregrine.agent.l7.sql.SqlNormalizer;
 import io.peregrine.schema.Protocol;
@@ -17,8 +18,10 @@ import java.nio.charset.StandardCharsets;
  *       the (first) statement;
  *   <li>a batch with a Parse and no Execute: {@code PREPARE} and the normalised text;
  *   <li>a batch that binds and executes an already prepared statement (no Parse in it, as JDBC does
- *       after {@code prepareThreshold} runs): {@code EXECUTE} and no resource, because the text
- *       went to the server in an earlier exchange and this decoder sees one exchange only;
+ *       after {@code prepareThreshold} runs): the text went to the server in an earlier exchange,
+ *       so with the connection's {@link PreparedStatements} (every named Parse is recorded there,
+ *       every Close of a statement forgets it) the verb and the statement's normalised text, and
+ *       without them, or for a statement not seen, {@code EXECUTE} and no resource;
  *   <li>FunctionCall: {@code FUNCTION_CALL}; Terminate: {@code TERMINATE}, answered by the close
  *       of the connection, so it is {@code ok} without a response.
  * </ul>
@@ -112,6 +115,16 @@ public final class PostgresDecoder implements ProtocolDecoder {
 
     @Override
     public Exchange decode(byte[] request, byte[] response) {
+        return decode(request, response, null);
+    }
+
+    @Override
+    public boolean preparesStatements() {
+        return true;
+    }
+
+    @Override
+    public Exchange decode(byte[] request, byte[] response, PreparedStatements statements) {
         if (request.length < 5 || request[0] == 0) {
             return null; // startup phase, or not this protocol
         }
@@ -135,15 +148,18 @@ public final class PostgresDecoder implements ProtocolDecoder {
             case 'C':
             case 'S':
             case 'H': {
-                Batch batch = readBatch(request);
+                Batch batch = readBatch(request, statements);
                 if (batch == null) {
                     return null;
                 }
                 if (batch.sqlFrom >= 0) {
                     resource = SqlNormalizer.POSTGRES.normalize(request, batch.sqlFrom, batch.sqlTo);
                     method = batch.execute ? SqlNormalizer.verb(resource) : "PREPARE";
-                } else if (batch.execute) {
-                    method = "EXECUTE";
+                } else if (batch.execute || batch.bound != null) {
+                    // A statement prepared in an earlier exchange, bound by name: its text if seen
+                    // (its Execute may lie beyond a cut capture: a Bind is there to be executed).
+                    resource = batch.bound;
+                    method = resource != null ? SqlNormalizer.verb(resource) : "EXECUTE";
                 } else if (batch.close) {
                     method = "CLOSE";
                 } else {
@@ -166,12 +182,22 @@ public final class PostgresDecoder implements ProtocolDecoder {
         return withResponse(method, resource, response);
     }
 
-    /** Where the first Parse's SQL is and what else the batch holds. */
-    private record Batch(int sqlFrom, int sqlTo, boolean execute, boolean close) {}
+    /**
+     * Where the first Parse's SQL is, the text of the statement the first Bind names (when it was
+     * prepared earlier on the connection), and what else the batch holds.
+     */
+    private record Batch(int sqlFrom, int sqlTo, String bound, boolean execute, boolean close) {}
 
-    private static Batch readBatch(byte[] r) {
+    /**
+     * Reads an extended-protocol batch. With {@code statements}, records each named Parse's text
+     * and forgets each statement Close names, in message order, so that a batch closing a
+     * statement and preparing another under the same name leaves the new one.
+     */
+    private static Batch readBatch(byte[] r, PreparedStatements statements) {
         int sqlFrom = -1;
         int sqlTo = -1;
+        String bound = null;
+        boolean bind = false;
         boolean execute = false;
         boolean close = false;
         int at = 0;
@@ -184,18 +210,35 @@ public final class PostgresDecoder implements ProtocolDecoder {
             }
             int end = (int) Math.min((long) at + 1 + len, r.length); // the capture may cut the message
             switch (type) {
-                case 'P':
-                    if (sqlFrom < 0) {
-                        int nameEnd = cstringEnd(r, at + 5, end);
-                        if (nameEnd < 0) {
-                            if (end == r.length) {
-                                break; // cut inside the statement name
-                            }
-                            return null;
+                case 'P': {
+                    int nameEnd = cstringEnd(r, at + 5, end);
+                    if (nameEnd < 0) {
+                        if (end == r.length) {
+                            break; // cut inside the statement name
                         }
-                        sqlFrom = nameEnd + 1;
-                        int sqlEnd = cstringEnd(r, sqlFrom, end);
-                        sqlTo = sqlEnd < 0 ? end : sqlEnd;
+                        return null;
+                    }
+                    int from = nameEnd + 1;
+                    int sqlEnd = cstringEnd(r, from, end);
+                    int to = sqlEnd < 0 ? end : sqlEnd;
+                    if (sqlFrom < 0) {
+                        sqlFrom = from;
+                        sqlTo = to;
+                    }
+                    // A text cut by the capture is remembered cut: better than none for its executions.
+                    if (statements != null) {
+                        statements.prepared(ascii(r, at + 5, nameEnd), SqlNormalizer.POSTGRES.normalize(r, from, to));
+                    }
+                    break;
+                }
+                case 'B':
+                    if (!bind) {
+                        bind = true;
+                        int portalEnd = cstringEnd(r, at + 5, end);
+                        int nameEnd = portalEnd < 0 ? -1 : cstringEnd(r, portalEnd + 1, end);
+                        if (nameEnd >= 0 && statements != null) {
+                            bound = statements.text(ascii(r, portalEnd + 1, nameEnd));
+                        }
                     }
                     break;
                 case 'E':
@@ -203,16 +246,27 @@ public final class PostgresDecoder implements ProtocolDecoder {
                     break;
                 case 'C':
                     close = true;
+                    if (statements != null && at + 6 <= end && r[at + 5] == 'S') {
+                        int nameEnd = cstringEnd(r, at + 6, end);
+                        if (nameEnd >= 0) {
+                            statements.closed(ascii(r, at + 6, nameEnd));
+                        }
+                    }
                     break;
-                case 'B', 'D', 'S', 'H':
+                case 'D', 'S', 'H':
                     break;
                 default:
-                    return messages == 0 ? null : new Batch(sqlFrom, sqlTo, execute, close);
+                    return messages == 0 ? null : new Batch(sqlFrom, sqlTo, bound, execute, close);
             }
             messages++;
             at += 1 + len;
         }
-        return messages == 0 ? null : new Batch(sqlFrom, sqlTo, execute, close);
+        return messages == 0 ? null : new Batch(sqlFrom, sqlTo, bound, execute, close);
+    }
+
+    /** A statement name: identifiers, in practice ASCII (pgjdbc's S_1, libpq's the caller's). */
+    private static String ascii(byte[] r, int from, int to) {
+        return new String(r, from, to - from, StandardCharsets.UTF_8);
     }
 
     private static Exchange withResponse(String method, String resource, byte[] response) {
