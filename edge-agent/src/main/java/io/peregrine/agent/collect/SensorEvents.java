@@ -24,8 +24,10 @@ import java.time.Instant;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
@@ -142,8 +144,29 @@ public final class SensorEvents {
 
   // ------------------------------------------------------------------------------------------ L7
 
-  /** The event of an exchange, or null when its protocol is not recognised. */
+  /**
+   * The event of an exchange, or null when its protocol is not recognised; of a turn that holds
+   * several requests, the first request's (the collector takes them all: {@link #l7(L7Record, Consumer)}).
+   */
   public L7Event l7(L7Record r) {
+    L7Event[] first = new L7Event[1];
+    l7(r, e -> {
+      if (first[0] == null) {
+        first[0] = e;
+      }
+    });
+    return first[0];
+  }
+
+  /**
+   * The events of an exchange, to {@code sink}: one per request of the turn the kernel paired
+   * ({@link ProtocolDecoder#decodeTurn}: a pipeline written at once is several), none when its
+   * protocol is not recognised. Each event of a turn has the turn's start and latency (the
+   * requests went out together and their replies came back together); the turn's byte counts go
+   * with its first event and the others carry 0, so that sums over events stay the bytes moved.
+   * Returns the number of events.
+   */
+  public int l7(L7Record r, Consumer<L7Event> sink) {
     long connection = r.connectionId();
     Protocol protocol = connection != 0 ? protocols.get(connection) : null;
     ProtocolDecoder decoder = null;
@@ -156,7 +179,7 @@ public final class SensorEvents {
       }
       if (protocol == null) {
         unrecognised.increment();
-        return null;
+        return 0;
       }
       if (connection != 0) {
         protocols.put(connection, protocol);
@@ -165,17 +188,29 @@ public final class SensorEvents {
     if (decoder == null) {
       decoder = decoders.forProtocol(protocol);
     }
-    Exchange x = null;
+    List<Exchange> turn = List.of();
     if (decoder != null) {
       PreparedStatements prepared = null;
       if (connection != 0 && decoder.preparesStatements()) {
         prepared = statements.computeIfAbsent(connection, c -> new PreparedStatements());
       }
-      x = decode(decoder, r, prepared);
-      if (x == null) {
+      turn = decode(decoder, r, prepared);
+      if (turn.isEmpty()) {
         decodeFailures.get(protocol).increment();
       }
     }
+    ProcessIdentities.Known who = identities.of(r.pid(), null);
+    if (turn.isEmpty()) {
+      sink.accept(event(r, protocol, who, null, true));
+      return 1;
+    }
+    for (int i = 0; i < turn.size(); i++) {
+      sink.accept(event(r, protocol, who, turn.get(i), i == 0));
+    }
+    return turn.size();
+  }
+
+  private L7Event event(L7Record r, Protocol protocol, ProcessIdentities.Known who, Exchange x, boolean first) {
     if (protocol == Protocol.HTTP && r.protocol() == L7Record.Protocol.HTTP) {
       x = withKernelHttp(x, r);
     }
@@ -196,12 +231,11 @@ public final class SensorEvents {
       statusCode = null;
       error = false;
     }
-    ProcessIdentities.Known who = identities.of(r.pid(), null);
     return new L7Event(stamp.node(), stamp.agentRunId(), stamp.nextSeq(l7Topic), millis(r.start()),
         r.side() == L7Record.Side.CLIENT ? Side.CLIENT : Side.SERVER, protocol, who.instance(), r.pid(),
         method, x == null ? null : x.resource(), x == null ? null : x.serverName(),
         status, statusCode, error, Math.max(0, r.latencyNanos()),
-        Math.max(0, r.requestBytes()), Math.max(0, r.responseBytes()),
+        first ? Math.max(0, r.requestBytes()) : 0L, first ? Math.max(0, r.responseBytes()) : 0L,
         text(r.clientAddress()), r.clientPort(), text(r.serverAddress()), r.serverPort(),
         null /* actual_server_ip */, null /* actual_server_port */, r.tls(),
         x == null ? null : x.traceparent(), x == null ? null : x.dns(), x == null ? null : x.kafka());
@@ -215,11 +249,11 @@ public final class SensorEvents {
     }
   }
 
-  private static Exchange decode(ProtocolDecoder decoder, L7Record r, PreparedStatements prepared) {
+  private static List<Exchange> decode(ProtocolDecoder decoder, L7Record r, PreparedStatements prepared) {
     try {
-      return decoder.decode(r.request(), r.noResponse() ? EMPTY : r.response(), prepared);
+      return decoder.decodeTurn(r.request(), r.noResponse() ? EMPTY : r.response(), prepared);
     } catch (RuntimeException e) {
-      return null;  // a decoder broke its contract: counted as a failure like unreadable bytes
+      return List.of();  // a decoder broke its contract: counted as a failure like unreadable bytes
     }
   }
 

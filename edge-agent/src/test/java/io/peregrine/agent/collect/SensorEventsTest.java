@@ -158,6 +158,28 @@ class SensorEventsTest {
   }
 
   @Test
+  void shouldEmitOneEventPerCommandOfAPipelineWithTheTurnsLatencyAndItsBytesOnTheFirst() {
+    SensorEvents events = events(Decoders.all(), noProc, null);
+    DecoderFixtures.Fixture f = DecoderFixtures.fixture("redis", "pipeline");
+    List<L7Event> out = new java.util.ArrayList<>();
+    int n = events.l7(new L7Record(T0, 1_000, 3, 4242, 7, L7Record.Protocol.UNKNOWN, L7Record.Side.CLIENT, null, 0, 0,
+        LOOPBACK, 40000, LOOPBACK, 6379, 2_000_000, 300, 90, f.request(), f.response()), out::add);
+    assertThat(n).isEqualTo(3);
+    assertThat(out).extracting(L7Event::getMethod).containsExactly("SET", "INCR", "LPUSH");
+    assertThat(out).extracting(L7Event::getStatus).containsExactly("ok", "ok", "error");
+    assertThat(out).extracting(L7Event::getLatencyNs).containsOnly(2_000_000L);
+    assertThat(out).extracting(L7Event::getRequestBytes).containsExactly(300L, 0L, 0L);
+    assertThat(out).extracting(L7Event::getResponseBytes).containsExactly(90L, 0L, 0L);
+    assertThat(out).extracting(L7Event::getSeq).containsExactly(0L, 1L, 2L);
+    // without a response: every command of the turn timed out
+    out.clear();
+    events.l7(new L7Record(T0, 1_000, 3, 4242, 7, L7Record.Protocol.UNKNOWN, L7Record.Side.CLIENT, null, 0,
+        RecordLayout.L7_F_NO_RESPONSE, LOOPBACK, 40000, LOOPBACK, 6379, 2_000_000, 300, 0, f.request(), new byte[0]),
+        out::add);
+    assertThat(out).extracting(L7Event::getStatus).containsExactly("timeout", "timeout", "timeout");
+  }
+
+  @Test
   void shouldReportTimeoutAsErrorWhenNoResponseCame() {
     L7Event e = events().l7(l7(1, L7Record.Protocol.HTTP, L7Record.Side.CLIENT, "POST", 0,
         RecordLayout.L7_F_NO_RESPONSE, GET, new byte[0]));

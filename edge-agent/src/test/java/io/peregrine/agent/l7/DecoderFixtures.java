@@ -107,6 +107,9 @@ public final class DecoderFixtures {
     public static synchronized Exchange exercise(ProtocolDecoder d, byte[] request, byte[] response) {
         d.recognizes(request, 0);
         d.decode(request, response, GARBAGE_STATEMENTS);
+        for (Exchange x : d.decodeTurn(request, response, GARBAGE_STATEMENTS)) {
+            assertThat(x.protocol()).isEqualTo(d.protocol());
+        }
         Exchange e = d.decode(request, response);
         if (e != null) {
             assertThat(e.protocol()).isEqualTo(d.protocol());

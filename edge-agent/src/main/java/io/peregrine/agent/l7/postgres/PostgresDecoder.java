@@ -6,6 +6,9 @@ import io.peregrine.agent.l7.ProtocolDecoder;
 import io.peregrine.agent.l7.sql.SqlNormalizer;
 import io.peregrine.schema.Protocol;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 
 /**
  * PostgreSQL frontend/backend protocol 3.0 (https://www.postgresql.org/docs/current/protocol-message-formats.html).
@@ -121,6 +124,83 @@ public final class PostgresDecoder implements ProtocolDecoder {
     @Override
     public boolean preparesStatements() {
         return true;
+    }
+
+    /**
+     * A turn may hold several requests (libpq's pipeline mode, a driver writing batches ahead): a
+     * simple Query each, and each extended-protocol batch up to and including its Sync. The server
+     * ends its answer to each with ReadyForQuery, so the n-th answer is the responses up to the
+     * n-th ReadyForQuery. (Executes within one Sync batch, as a JDBC executeBatch sends them, stay
+     * one exchange: the batch is the unit the server answers and fails as one.)
+     */
+    @Override
+    public List<Exchange> decodeTurn(byte[] request, byte[] response, PreparedStatements statements) {
+        int reqEnd = requestEnd(request, 0);
+        if (reqEnd < 0 || reqEnd >= request.length) {
+            // one request (or a cut one): the common case, without copies
+            Exchange x = decode(request, response, statements);
+            return x == null ? List.of() : List.of(x);
+        }
+        List<Exchange> out = new ArrayList<>();
+        int reqAt = 0;
+        int respAt = 0;
+        while (reqAt < request.length) {
+            int end = requestEnd(request, reqAt);
+            int answerEnd = answerEnd(response, respAt);
+            Exchange x = decode(Arrays.copyOfRange(request, reqAt, end < 0 ? request.length : end),
+                    Arrays.copyOfRange(response, respAt, answerEnd < 0 ? response.length : answerEnd), statements);
+            if (x == null) {
+                break; // not a request: what follows cannot be told apart
+            }
+            out.add(x);
+            if (end < 0) {
+                break; // the capture ends inside this request
+            }
+            reqAt = end;
+            respAt = answerEnd < 0 ? response.length : answerEnd;
+        }
+        return out;
+    }
+
+    /**
+     * Where the request starting at {@code at} ends: after a Query, after the Sync of an extended
+     * batch, after a FunctionCall or Terminate; -1 when that end is not within the capture (or the
+     * bytes are no messages).
+     */
+    static int requestEnd(byte[] r, int at) {
+        while (at + 5 <= r.length) {
+            int type = r[at] & 0xff;
+            int len = int32(r, at + 1);
+            if (len < 4 || len > MAX_LENGTH || (long) at + 1 + len > r.length) {
+                return -1;
+            }
+            at += 1 + len;
+            switch (type) {
+                case 'Q', 'S', 'F', 'X':
+                    return at;
+                case 'P', 'B', 'E', 'D', 'C', 'H':
+                    continue;
+                default:
+                    return -1;
+            }
+        }
+        return -1;
+    }
+
+    /** Where the answer starting at {@code at} ends: after its ReadyForQuery; -1 when not within the capture. */
+    static int answerEnd(byte[] r, int at) {
+        while (at + 5 <= r.length) {
+            int type = r[at] & 0xff;
+            int len = int32(r, at + 1);
+            if (len < 4 || len > MAX_LENGTH) {
+                return -1;
+            }
+            at += 1 + len;
+            if (type == 'Z') {
+                return at <= r.length ? at : -1;
+            }
+        }
+        return -1;
     }
 
     @Override

@@ -145,6 +145,34 @@ class PostgresDecoderTest {
         }
     }
 
+    @Test
+    void shouldDecodeEachRequestOfAPipelinedTurn() {
+        // Three simple queries and an extended batch written at once, answered at once (libpq's
+        // pipeline mode sends the like): captured exchanges, concatenated as the turn would hold them.
+        List<String> cases = List.of("simple-select", "simple-undefined-table", "jdbc-select-params", "simple-insert");
+        byte[] request = concat(cases.stream().map(c -> DecoderFixtures.fixture("postgres", c).request()).toArray(byte[][]::new));
+        byte[] response = concat(cases.stream().map(c -> DecoderFixtures.fixture("postgres", c).response()).toArray(byte[][]::new));
+        List<Exchange> turn = decoder.decodeTurn(request, response, new PreparedStatements());
+        assertThat(turn).extracting(Exchange::method).containsExactly("SELECT", "SELECT", "SELECT", "INSERT");
+        assertThat(turn).extracting(Exchange::status).containsExactly("ok", "42P01", "ok", "ok");
+        for (int i = 0; i < cases.size(); i++) {
+            DecoderFixtures.Fixture f = DecoderFixtures.fixture("postgres", cases.get(i));
+            assertThat(turn.get(i)).as(cases.get(i)).isEqualTo(decoder.decode(f.request(), f.response()));
+        }
+        // a request cut by the capture: the requests whose start is seen; answers beyond the
+        // response's capture leave their requests without status
+        int previous = 0;
+        for (int n = 0; n <= request.length; n++) {
+            int size = decoder.decodeTurn(java.util.Arrays.copyOf(request, n), response, null).size();
+            assertThat(size).as("request cut at %d", n).isBetween(previous, 4);
+            previous = size;
+        }
+        int firstAnswer = DecoderFixtures.fixture("postgres", "simple-select").response().length;
+        List<Exchange> cut = decoder.decodeTurn(request, java.util.Arrays.copyOf(response, firstAnswer), null);
+        assertThat(cut).extracting(Exchange::status).containsExactly("ok", null, null, null);
+        assertThat(cut).extracting(Exchange::method).containsExactly("SELECT", "SELECT", "SELECT", "INSERT");
+    }
+
     private static void assertExchange(Exchange e, String method, String resource) {
         assertThat(e).isNotNull();
         assertThat(e.method()).isEqualTo(method);
