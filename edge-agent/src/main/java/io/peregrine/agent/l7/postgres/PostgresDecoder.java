@@ -233,7 +233,8 @@ public final class PostgresDecoder implements ProtocolDecoder {
                     return null;
                 }
                 if (batch.sqlFrom >= 0) {
-                    resource = SqlNormalizer.POSTGRES.normalize(request, batch.sqlFrom, batch.sqlTo);
+                    resource = batch.sql != null ? batch.sql
+                            : SqlNormalizer.POSTGRES.normalize(request, batch.sqlFrom, batch.sqlTo);
                     method = batch.execute ? SqlNormalizer.verb(resource) : "PREPARE";
                 } else if (batch.execute || batch.bound != null) {
                     // A statement prepared in an earlier exchange, bound by name: its text if seen
@@ -266,7 +267,7 @@ public final class PostgresDecoder implements ProtocolDecoder {
      * Where the first Parse's SQL is, the text of the statement the first Bind names (when it was
      * prepared earlier on the connection), and what else the batch holds.
      */
-    private record Batch(int sqlFrom, int sqlTo, String bound, boolean execute, boolean close) {}
+    private record Batch(int sqlFrom, int sqlTo, String sql, String bound, boolean execute, boolean close) {}
 
     /**
      * Reads an extended-protocol batch. With {@code statements}, records each named Parse's text
@@ -276,6 +277,7 @@ public final class PostgresDecoder implements ProtocolDecoder {
     private static Batch readBatch(byte[] r, PreparedStatements statements) {
         int sqlFrom = -1;
         int sqlTo = -1;
+        String sql = null; // the first Parse's text, normalised once when it is recorded
         String bound = null;
         boolean bind = false;
         boolean execute = false;
@@ -301,13 +303,15 @@ public final class PostgresDecoder implements ProtocolDecoder {
                     int from = nameEnd + 1;
                     int sqlEnd = cstringEnd(r, from, end);
                     int to = sqlEnd < 0 ? end : sqlEnd;
+                    // A text cut by the capture is remembered cut: better than none for its executions.
+                    String text = statements == null ? null : SqlNormalizer.POSTGRES.normalize(r, from, to);
                     if (sqlFrom < 0) {
                         sqlFrom = from;
                         sqlTo = to;
+                        sql = text;
                     }
-                    // A text cut by the capture is remembered cut: better than none for its executions.
                     if (statements != null) {
-                        statements.prepared(ascii(r, at + 5, nameEnd), SqlNormalizer.POSTGRES.normalize(r, from, to));
+                        statements.prepared(ascii(r, at + 5, nameEnd), text);
                     }
                     break;
                 }
@@ -336,12 +340,12 @@ public final class PostgresDecoder implements ProtocolDecoder {
                 case 'D', 'S', 'H':
                     break;
                 default:
-                    return messages == 0 ? null : new Batch(sqlFrom, sqlTo, bound, execute, close);
+                    return messages == 0 ? null : new Batch(sqlFrom, sqlTo, sql, bound, execute, close);
             }
             messages++;
             at += 1 + len;
         }
-        return messages == 0 ? null : new Batch(sqlFrom, sqlTo, bound, execute, close);
+        return messages == 0 ? null : new Batch(sqlFrom, sqlTo, sql, bound, execute, close);
     }
 
     /** A statement name: identifiers, in practice ASCII (pgjdbc's S_1, libpq's the caller's). */
