@@ -31,6 +31,7 @@
 #include "l7/capture.h"
 #include "l7/pairing.h"
 #include "tcp/state.h"
+#include "tcp/fork.h"
 #include "tcp/retransmit.h"
 #include "l7/syscalls.h"
 #include "l7/tls.h"

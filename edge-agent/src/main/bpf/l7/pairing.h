@@ -23,7 +23,8 @@
  *    coming, and the pair waits for PG_MIN_PREFIX bytes or a read that drains what was there.
  *
  * Known limits (pairing by direction): pipelined or multiplexed protocols (HTTP/2, Redis
- * pipelines, Kafka with several requests in flight) pair only their first exchange per turn;
+ * pipelines, Kafka with several requests in flight) pair per turn: one record whose prefixes hold
+ * several requests and replies, which user space splits where its decoder can (Redis, PostgreSQL);
  * HTTP/2 and TLS connections are recognised and skipped.
  */
 #ifndef PEREGRINE_L7_PAIRING_H

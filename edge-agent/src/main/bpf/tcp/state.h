@@ -12,12 +12,18 @@
  *  - accept: the new socket is already ESTABLISHED when accept(2) returns, so sys_exit_accept(4)
  *    resolves the returned fd to its struct sock through the task's fd table (CO-RE reads) and
  *    takes the tuple from the socket itself.
+ *  - fork: a child's copies of tracked connections are tracked too, and the close of one copy
+ *    while another lives is not a CLOSE (tcp/fork.h).
  *  - close: whichever comes first, close(2) of the tracked fd or the socket reaching TCP_CLOSE
  *    (reset, or the process exiting without close), emits CLOSE and forgets the connection, so a
  *    reused fd number never inherits the old connection.
  */
 #ifndef PEREGRINE_TCP_STATE_H
 #define PEREGRINE_TCP_STATE_H
+
+/* tcp/fork.h: connections copied to a forked child */
+static __always_inline void fork_note_tracker(__u32 tgid);
+static __always_inline bool fork_close_copy(struct conn_key *key, struct conn *c, __u64 now);
 
 /* Per thread, between sys_enter_connect and sys_exit_connect. */
 struct connect_args {
@@ -132,20 +138,32 @@ static __always_inline void track(struct conn_key *key, __u64 sk, struct pg_addr
 	bpf_map_delete_elem(&inflight, key);
 	if (bpf_map_update_elem(&conns, key, &c, BPF_ANY))
 		count(PG_CNT_TRACK_FAILED);
+	else
+		fork_note_tracker(key->tgid);
+}
+
+/* The open file behind descriptor `fd` of the current process, or NULL. */
+static __always_inline struct file *file_of_fd(long fd)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	struct file **fds, *file;
+
+	if (!fdt || fd < 0 || (__u64)fd >= BPF_CORE_READ(fdt, max_fds))
+		return NULL;
+	fds = BPF_CORE_READ(fdt, fd);
+	if (!fds || bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]))
+		return NULL;
+	return file;
 }
 
 /* The socket behind descriptor `fd` of the current process, or NULL when it is not a socket. */
 static __always_inline struct socket *socket_of_fd(long fd)
 {
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
-	struct file **fds, *file;
+	struct file *file = file_of_fd(fd);
 	struct socket *sock;
 
-	if (!fdt || fd < 0 || (__u64)fd >= BPF_CORE_READ(fdt, max_fds))
-		return NULL;
-	fds = BPF_CORE_READ(fdt, fd);
-	if (!fds || bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]) || !file)
+	if (!file)
 		return NULL;
 	sock = BPF_CORE_READ(file, private_data);
 	/* Only a socket's file points back at it from its private data. */
@@ -275,6 +293,8 @@ int pg_sys_enter_close(struct trace_event_raw_sys_enter *ctx)
 
 	if (!c)
 		return 0;
+	if (fork_close_copy(&key, c, bpf_ktime_get_ns()))
+		return 0; /* a copy: the socket lives on in another process */
 	/* Not inside BPF_CORE_READ: that would relocate c->sk against kernel BTF too. */
 	sk = (struct sock *)c->sk;
 	state = BPF_CORE_READ(sk, __sk_common.skc_state);

@@ -39,6 +39,19 @@ run() {
 }
 cli() { local lp=${*: -1}; mariadb --no-defaults --skip-ssl -h 127.0.0.1 -P "$lp" -uapp -psecret shop -e "$1"; }
 admin() { local lp=${*: -1}; mariadb-admin --no-defaults --skip-ssl -h 127.0.0.1 -P "$lp" -uapp -psecret "$1"; }
+# sequence <case> <client...>: every exchange of the connection, into sequences/<case>.<n>.req/.resp
+sequence() {
+  local case=$1; shift
+  local lp; lp=$(free_port)
+  python3 "$proxy" "$lp" "$port" "$work" "$case" > "$work/$case.proxy" &
+  local pp=$!
+  until grep -q ready "$work/$case.proxy" 2>/dev/null; do sleep 0.05; done
+  "$@" "$lp" >/dev/null 2>"$work/$case.client" || cat "$work/$case.client" >&2
+  wait $pp
+  mkdir -p "$here/sequences"
+  rm -f "$here/sequences/$case".*
+  cp "$work/$case".*.req "$work/$case".*.resp "$here/sequences/"
+}
 # jdbc <case> [url suffix] <port>
 jdbc() { local lp=${*: -1} extra=""; [ $# -gt 2 ] && extra=$2; java -cp "$jdbc" "$here/../postgres/JdbcCapture.java" \
   "jdbc:mariadb://127.0.0.1:$lp/shop?user=app&password=secret$extra" "$1"; }
@@ -60,3 +73,4 @@ run jdbc-undefined-table -1 jdbc undefined-table
 run jdbc-prepare-execute -1 jdbc select-params "&useServerPrepStmts=true"
 run jdbc-stmt-execute -1 jdbc prepare-twice "&useServerPrepStmts=true"
 run jdbc-prepare-error -1 jdbc prepare-error "&useServerPrepStmts=true"
+sequence statement-lifecycle jdbc statement-lifecycle "&useServerPrepStmts=true&cachePrepStmts=false"

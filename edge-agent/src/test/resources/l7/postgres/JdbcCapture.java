@@ -54,6 +54,26 @@ public class JdbcCapture {
                         }
                     }
                 }
+                case "statement-lifecycle" -> {
+                    // A statement prepared, executed by name, closed; then another one, whose
+                    // exchanges carry the deferred close of the first (pgjdbc) or follow it (MariaDB).
+                    try (PreparedStatement s = c.prepareStatement("SELECT name FROM users WHERE id = ?")) {
+                        for (int i = 1; i <= 2; i++) {
+                            s.setInt(1, i);
+                            s.executeQuery().close();
+                        }
+                    }
+                    try (PreparedStatement s = c.prepareStatement("UPDATE users SET active = ? WHERE id = ?")) {
+                        for (int i = 1; i <= 2; i++) {
+                            s.setBoolean(1, true);
+                            s.setInt(2, i);
+                            s.executeUpdate();
+                        }
+                    }
+                    try (Statement s = c.createStatement()) {
+                        s.executeQuery("SELECT 1").close();
+                    }
+                }
                 case "batch-insert" -> {
                     try (PreparedStatement s = c.prepareStatement("INSERT INTO events (id, kind) VALUES (?, ?)")) {
                         for (int i = 0; i < 3; i++) {

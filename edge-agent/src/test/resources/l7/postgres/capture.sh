@@ -36,6 +36,19 @@ run() {
   cp "$work/$case.$keep.resp" "$here/$case.resp"
 }
 psql_c() { local lp=${*: -1}; psql "host=127.0.0.1 port=$lp user=postgres dbname=postgres sslmode=${SSLMODE:-disable}" -c "$1"; }
+# sequence <case> <client...>: every exchange of the connection, into sequences/<case>.<n>.req/.resp
+sequence() {
+  local case=$1; shift
+  local lp; lp=$(free_port)
+  python3 "$proxy" "$lp" "$port" "$work" "$case" > "$work/$case.proxy" &
+  local pp=$!
+  until grep -q ready "$work/$case.proxy" 2>/dev/null; do sleep 0.05; done
+  "$@" "$lp" >/dev/null 2>"$work/$case.client" || cat "$work/$case.client" >&2
+  wait $pp
+  mkdir -p "$here/sequences"
+  rm -f "$here/sequences/$case".*
+  cp "$work/$case".*.req "$work/$case".*.resp "$here/sequences/"
+}
 # jdbc <case> [url suffix] <port>
 jdbc() { local lp=${*: -1} extra=""; [ $# -gt 2 ] && extra=$2; java -cp "$jdbc" "$here/JdbcCapture.java" \
   "jdbc:postgresql://127.0.0.1:$lp/postgres?user=postgres&sslmode=disable$extra" "$1"; }
@@ -61,3 +74,4 @@ run jdbc-undefined-table -1 jdbc undefined-table
 run jdbc-prepared-execute -1 jdbc prepare-twice "&prepareThreshold=1"
 run jdbc-batch-insert -1 jdbc batch-insert
 run jdbc-prepare-error -1 jdbc prepare-error
+sequence statement-lifecycle jdbc statement-lifecycle "&prepareThreshold=1&preparedStatementCacheQueries=0"

@@ -105,6 +105,8 @@ public final class EbpfCollector implements Collector, SensorListener {
   private volatile EbpfSensor sensor;
   private volatile boolean running;
   private Emitter out;
+  /** Emits an L7 event; one instance, not a lambda per record. */
+  private final java.util.function.Consumer<L7Event> emitL7 = this::emitL7;
 
   public EbpfCollector(EbpfSensorConfig sensorConfig, boolean required, Outputs outputs, String nodeKey,
       SensorEvents events, SensorCoverage coverage, AgentMetrics metrics) {
@@ -278,14 +280,16 @@ public final class EbpfCollector implements Collector, SensorListener {
   private void map(L7Record record) {
     try {
       synchronized (outputs.l7Lock()) {
-        L7Event e = events.l7(record);
-        if (e != null) {
-          out.emit(outputs.l7(), nodeKey, e, e.getTimestamp().toEpochMilli());
-        }
+        // One event per request of the turn (several for a pipeline).
+        events.l7(record, emitL7);
       }
     } catch (RuntimeException e) {
       failed("l7", e);
     }
+  }
+
+  private void emitL7(L7Event e) {
+    out.emit(outputs.l7(), nodeKey, e, e.getTimestamp().toEpochMilli());
   }
 
   private void map(ConnectionRecord record) {

@@ -5,6 +5,7 @@ import io.peregrine.agent.ebpf.L7Record;
 import io.peregrine.agent.ebpf.ProcessRecord;
 import io.peregrine.agent.l7.Decoders;
 import io.peregrine.agent.l7.Exchange;
+import io.peregrine.agent.l7.PreparedStatements;
 import io.peregrine.agent.l7.ProtocolDecoder;
 import io.peregrine.agent.procfs.IpAddress;
 import io.peregrine.agent.procfs.TcpState;
@@ -23,8 +24,10 @@ import java.time.Instant;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
@@ -42,6 +45,9 @@ import java.util.function.Supplier;
  * the protocol with method and resource unknown and status {@code unknown}. Exchanges of no
  * recognised protocol are not L7 events (they stay connection-level, {@code TCP}) and are counted.
  * A request without a response is status {@code timeout}, error true, whatever the decoder said.
+ * The prepared statements of a connection (PostgreSQL, MySQL) are kept with it, until its CLOSE,
+ * so that an execution by statement name or id carries the statement's text
+ * ({@link ProtocolDecoder#decode(byte[], byte[], PreparedStatements)}).
  *
  * <p>Not thread-safe: the sensor's thread owns it.
  */
@@ -49,6 +55,11 @@ public final class SensorEvents {
 
   /** Connections whose protocol is remembered at once (the kernel's default connection table). */
   public static final int MAX_CONNECTIONS = 65_536;
+  /**
+   * Connections whose prepared statements are remembered at once, the least recently used
+   * forgotten first: with {@link PreparedStatements#MAX_STATEMENTS} each, a few tens of MB at most.
+   */
+  static final int MAX_STATEMENT_CONNECTIONS = 4_096;
 
   static final String TIMEOUT = "timeout";
   static final String UNKNOWN_STATUS = "unknown";
@@ -65,6 +76,8 @@ public final class SensorEvents {
   private final ProcessIdentities identities;
   private final Supplier<HostScan> latestScan;
   private final Map<Long, Protocol> protocols;
+  /** Prepared statements of the connections whose protocol has them (SQL), until their CLOSE. */
+  private final Map<Long, PreparedStatements> statements;
   private final Map<Protocol, LongAdder> decodeFailures = new EnumMap<>(Protocol.class);
   private final LongAdder unrecognised = new LongAdder();
   private final LongAdder unowned = new LongAdder();
@@ -103,6 +116,13 @@ public final class SensorEvents {
         return size() > maxConnections;
       }
     };
+    int maxStatementConnections = Math.min(maxConnections, MAX_STATEMENT_CONNECTIONS);
+    this.statements = new LinkedHashMap<>(64, 0.75f, true) {
+      @Override
+      protected boolean removeEldestEntry(Map.Entry<Long, PreparedStatements> eldest) {
+        return size() > maxStatementConnections;
+      }
+    };
     for (Protocol p : Protocol.values()) {
       decodeFailures.put(p, new LongAdder());
     }
@@ -130,8 +150,29 @@ public final class SensorEvents {
 
   // ------------------------------------------------------------------------------------------ L7
 
-  /** The event of an exchange, or null when its protocol is not recognised. */
+  /**
+   * The event of an exchange, or null when its protocol is not recognised; of a turn that holds
+   * several requests, the first request's (the collector takes them all: {@link #l7(L7Record, Consumer)}).
+   */
   public L7Event l7(L7Record r) {
+    L7Event[] first = new L7Event[1];
+    l7(r, e -> {
+      if (first[0] == null) {
+        first[0] = e;
+      }
+    });
+    return first[0];
+  }
+
+  /**
+   * The events of an exchange, to {@code sink}: one per request of the turn the kernel paired
+   * ({@link ProtocolDecoder#decodeTurn}: a pipeline written at once is several), none when its
+   * protocol is not recognised. Each event of a turn has the turn's start and latency (the
+   * requests went out together and their replies came back together); the turn's byte counts go
+   * with its first event and the others carry 0, so that sums over events stay the bytes moved.
+   * Returns the number of events.
+   */
+  public int l7(L7Record r, Consumer<L7Event> sink) {
     long connection = r.connectionId();
     Protocol protocol = connection != 0 ? protocols.get(connection) : null;
     ProtocolDecoder decoder = null;
@@ -144,7 +185,7 @@ public final class SensorEvents {
       }
       if (protocol == null) {
         unrecognised.increment();
-        return null;
+        return 0;
       }
       if (connection != 0) {
         protocols.put(connection, protocol);
@@ -153,13 +194,29 @@ public final class SensorEvents {
     if (decoder == null) {
       decoder = decoders.forProtocol(protocol);
     }
-    Exchange x = null;
+    List<Exchange> turn = List.of();
     if (decoder != null) {
-      x = decode(decoder, r);
-      if (x == null) {
+      PreparedStatements prepared = null;
+      if (connection != 0 && decoder.preparesStatements()) {
+        prepared = statements.computeIfAbsent(connection, c -> new PreparedStatements());
+      }
+      turn = decode(decoder, r, prepared);
+      if (turn.isEmpty()) {
         decodeFailures.get(protocol).increment();
       }
     }
+    ProcessIdentities.Known who = identities.of(r.pid(), null);
+    if (turn.isEmpty()) {
+      sink.accept(event(r, protocol, who, null, true));
+      return 1;
+    }
+    for (int i = 0; i < turn.size(); i++) {
+      sink.accept(event(r, protocol, who, turn.get(i), i == 0));
+    }
+    return turn.size();
+  }
+
+  private L7Event event(L7Record r, Protocol protocol, ProcessIdentities.Known who, Exchange x, boolean first) {
     if (protocol == Protocol.HTTP && r.protocol() == L7Record.Protocol.HTTP) {
       x = withKernelHttp(x, r);
     }
@@ -180,12 +237,11 @@ public final class SensorEvents {
       statusCode = null;
       error = false;
     }
-    ProcessIdentities.Known who = identities.of(r.pid(), null);
     return new L7Event(stamp.node(), stamp.agentRunId(), stamp.nextSeq(l7Topic), millis(r.start()),
         r.side() == L7Record.Side.CLIENT ? Side.CLIENT : Side.SERVER, protocol, who.instance(), r.pid(),
         method, x == null ? null : x.resource(), x == null ? null : x.serverName(),
         status, statusCode, error, Math.max(0, r.latencyNanos()),
-        Math.max(0, r.requestBytes()), Math.max(0, r.responseBytes()),
+        first ? Math.max(0, r.requestBytes()) : 0L, first ? Math.max(0, r.responseBytes()) : 0L,
         text(r.clientAddress()), r.clientPort(), text(r.serverAddress()), r.serverPort(),
         null /* actual_server_ip */, null /* actual_server_port */, r.tls(),
         x == null ? null : x.traceparent(), x == null ? null : x.dns(), x == null ? null : x.kafka());
@@ -199,11 +255,11 @@ public final class SensorEvents {
     }
   }
 
-  private static Exchange decode(ProtocolDecoder decoder, L7Record r) {
+  private static List<Exchange> decode(ProtocolDecoder decoder, L7Record r, PreparedStatements prepared) {
     try {
-      return decoder.decode(r.request(), r.noResponse() ? EMPTY : r.response());
+      return decoder.decodeTurn(r.request(), r.noResponse() ? EMPTY : r.response(), prepared);
     } catch (RuntimeException e) {
-      return null;  // a decoder broke its contract: counted as a failure like unreadable bytes
+      return List.of();  // a decoder broke its contract: counted as a failure like unreadable bytes
     }
   }
 
@@ -230,6 +286,7 @@ public final class SensorEvents {
   public ConnectionEvent connection(ConnectionRecord r) {
     if (r.kind() == ConnectionRecord.Kind.CLOSE && r.connectionId() != 0) {
       protocols.remove(r.connectionId());
+      statements.remove(r.connectionId());
     }
     IpAddress local = ip(r.localAddress());
     IpAddress remote = ip(r.remoteAddress());

@@ -30,4 +30,35 @@ public interface ProtocolDecoder {
      * or reset; a decoder still fills method and resource).
      */
     Exchange decode(byte[] request, byte[] response);
+
+    /**
+     * Decodes the exchange as one of its connection's, whose prepared statements are in
+     * {@code statements} (the caller keeps one per connection, in the order of its exchanges): a
+     * decoder of a protocol that prepares statements by name or id records the ones this exchange
+     * prepares or closes there, and gives an execution by name the statement's text. The default,
+     * for protocols without prepared statements, is {@link #decode(byte[], byte[])}.
+     */
+    default Exchange decode(byte[] request, byte[] response, PreparedStatements statements) {
+        return decode(request, response);
+    }
+
+    /**
+     * The exchanges of one turn of the conversation, which may hold several requests written at
+     * once (a Redis pipeline, PostgreSQL batches each ending in Sync) and their responses read at
+     * once: one exchange per request whose start is in the captured {@code request} prefix, in
+     * order, each with the response found for it in the captured {@code response} prefix (replies
+     * pair with requests in order; a request whose reply lies beyond the capture is request-only).
+     * Requests beyond the captured prefix are not seen and not counted. Empty when the request is
+     * not this protocol's. The default, for protocols that are not pipelined here, is the one
+     * exchange of {@link #decode(byte[], byte[], PreparedStatements)}.
+     */
+    default java.util.List<Exchange> decodeTurn(byte[] request, byte[] response, PreparedStatements statements) {
+        Exchange x = decode(request, response, statements);
+        return x == null ? java.util.List.of() : java.util.List.of(x);
+    }
+
+    /** Whether {@link #decode(byte[], byte[], PreparedStatements)} uses the statements. */
+    default boolean preparesStatements() {
+        return false;
+    }
 }

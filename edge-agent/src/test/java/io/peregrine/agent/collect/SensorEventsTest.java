@@ -11,6 +11,7 @@ import io.peregrine.agent.ebpf.ConnectionRecord;
 import io.peregrine.agent.ebpf.L7Record;
 import io.peregrine.agent.ebpf.ProcessRecord;
 import io.peregrine.agent.ebpf.RecordLayout;
+import io.peregrine.agent.l7.DecoderFixtures;
 import io.peregrine.agent.l7.Decoders;
 import io.peregrine.agent.l7.Exchange;
 import io.peregrine.agent.l7.ProtocolDecoder;
@@ -130,6 +131,52 @@ class SensorEventsTest {
     assertThat(server.getClientPort()).isEqualTo(8080);  // the peer of a server is the client
     assertThat(server.getServerPort()).isEqualTo(40000);
     assertThat(server.getSeq()).isEqualTo(1);
+  }
+
+  @Test
+  void shouldGiveAnExecutionTheTextItsConnectionPreparedUntilTheConnectionCloses() {
+    SensorEvents events = events(Decoders.all(), noProc, null);
+    List<DecoderFixtures.Fixture> seq = DecoderFixtures.sequence("postgres", "statement-lifecycle");
+    DecoderFixtures.Fixture parse = seq.get(2);  // Parse S_1 + Bind + Execute
+    DecoderFixtures.Fixture bind = seq.get(3);   // Bind S_1 + Execute: no text
+    events.l7(l7(7, L7Record.Protocol.UNKNOWN, L7Record.Side.CLIENT, null, 0, 0, parse.request(), parse.response()));
+    L7Event e = events.l7(l7(7, L7Record.Protocol.UNKNOWN, L7Record.Side.CLIENT, null, 0, 0, bind.request(),
+        bind.response()));
+    assertThat(e.getMethod()).isEqualTo("SELECT");
+    assertThat(e.getResource()).isEqualTo("SELECT name FROM users WHERE id = $1");
+    // another connection has statements of its own (pgjdbc names them S_1, S_2 ... on each)
+    L7Event other = events.l7(l7(8, L7Record.Protocol.UNKNOWN, L7Record.Side.CLIENT, null, 0, 0, bind.request(),
+        bind.response()));
+    assertThat(other.getMethod()).isEqualTo("EXECUTE");
+    assertThat(other.getResource()).isNull();
+    // a new connection that reuses the id after the CLOSE starts with none
+    events.connection(connection(ConnectionRecord.Kind.CLOSE, 7, 4242));
+    L7Event reused = events.l7(l7(7, L7Record.Protocol.UNKNOWN, L7Record.Side.CLIENT, null, 0, 0, bind.request(),
+        bind.response()));
+    assertThat(reused.getMethod()).isEqualTo("EXECUTE");
+    assertThat(reused.getResource()).isNull();
+  }
+
+  @Test
+  void shouldEmitOneEventPerCommandOfAPipelineWithTheTurnsLatencyAndItsBytesOnTheFirst() {
+    SensorEvents events = events(Decoders.all(), noProc, null);
+    DecoderFixtures.Fixture f = DecoderFixtures.fixture("redis", "pipeline");
+    List<L7Event> out = new java.util.ArrayList<>();
+    int n = events.l7(new L7Record(T0, 1_000, 3, 4242, 7, L7Record.Protocol.UNKNOWN, L7Record.Side.CLIENT, null, 0, 0,
+        LOOPBACK, 40000, LOOPBACK, 6379, 2_000_000, 300, 90, f.request(), f.response()), out::add);
+    assertThat(n).isEqualTo(3);
+    assertThat(out).extracting(L7Event::getMethod).containsExactly("SET", "INCR", "LPUSH");
+    assertThat(out).extracting(L7Event::getStatus).containsExactly("ok", "ok", "error");
+    assertThat(out).extracting(L7Event::getLatencyNs).containsOnly(2_000_000L);
+    assertThat(out).extracting(L7Event::getRequestBytes).containsExactly(300L, 0L, 0L);
+    assertThat(out).extracting(L7Event::getResponseBytes).containsExactly(90L, 0L, 0L);
+    assertThat(out).extracting(L7Event::getSeq).containsExactly(0L, 1L, 2L);
+    // without a response: every command of the turn timed out
+    out.clear();
+    events.l7(new L7Record(T0, 1_000, 3, 4242, 7, L7Record.Protocol.UNKNOWN, L7Record.Side.CLIENT, null, 0,
+        RecordLayout.L7_F_NO_RESPONSE, LOOPBACK, 40000, LOOPBACK, 6379, 2_000_000, 300, 0, f.request(), new byte[0]),
+        out::add);
+    assertThat(out).extracting(L7Event::getStatus).containsExactly("timeout", "timeout", "timeout");
   }
 
   @Test

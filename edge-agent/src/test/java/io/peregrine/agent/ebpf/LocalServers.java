@@ -40,6 +40,10 @@ final class LocalServers {
             this.process = process;
         }
 
+        long pid() {
+            return process.pid();
+        }
+
         @Override
         public void close() {
             process.destroy(); // SIGTERM: every one of these servers shuts down cleanly on it

@@ -26,7 +26,9 @@ import org.openjdk.jmh.infra.Blackhole;
  * thread: each operation classifies one exchange through the registry ({@link Decoders#recognize},
  * as the agent does for a connection it has not classified yet) and decodes it, so the figure in
  * ops/s is messages per second per core. {@code decodeOnly} leaves out the classification (a
- * connection whose protocol is known), {@code recognizeOnly} is the decoder's own check, and
+ * connection whose protocol is known), {@code decodeTurn} what the agent runs for such a
+ * connection (the turn split into its requests, with the connection's prepared statements),
+ * {@code recognizeOnly} is the decoder's own check, and
  * {@code baselineHash} one pass over the same bytes, to quote the others against on a shared,
  * noisy machine. The target is at least 2 M messages/s per core.
  *
@@ -61,6 +63,7 @@ public class DatabaseDecoderBenchmark {
     private byte[][] requests;
     private byte[][] responses;
     private int next;
+    private final PreparedStatements statements = new PreparedStatements();
 
     @Setup
     public void load() {
@@ -86,8 +89,8 @@ public class DatabaseDecoderBenchmark {
     }
 
     /**
-     * Messages per second of CPU time of this thread, per protocol: {@code decodeOnly} and
-     * {@code recognizeAndDecode}, after a warm-up, over at least {@code args[0]} CPU seconds each
+     * Messages per second of CPU time of this thread, per protocol: {@code decodeOnly},
+     * {@code decodeTurn} and {@code recognizeAndDecode}, after a warm-up, over at least {@code args[0]} CPU seconds each
      * (default 3).
      */
     public static void main(String[] args) {
@@ -98,7 +101,7 @@ public class DatabaseDecoderBenchmark {
             b.protocol = p;
             b.load();
             StringBuilder line = new StringBuilder(p);
-            for (boolean classify : new boolean[] {false, true}) {
+            for (String mode : new String[] {"decodeOnly", "decodeTurn", "recognizeAndDecode"}) {
                 long sink = 0;
                 for (int warm = 0; warm < 2; warm++) {
                     long ops = 0;
@@ -107,7 +110,11 @@ public class DatabaseDecoderBenchmark {
                     long used;
                     do {
                         for (int k = 0; k < 10_000; k++) {
-                            Exchange e = classify ? b.recognizeAndDecode() : b.decodeOnly();
+                            Object e = switch (mode) {
+                                case "decodeOnly" -> b.decodeOnly();
+                                case "decodeTurn" -> b.decodeTurn();
+                                default -> b.recognizeAndDecode();
+                            };
                             sink += e == null ? 0 : e.hashCode();
                         }
                         ops += 10_000;
@@ -115,7 +122,7 @@ public class DatabaseDecoderBenchmark {
                     } while (used < budget);
                     if (warm == 1) {
                         line.append(String.format(java.util.Locale.ROOT, "  %s %.2f M msg/cpu-s",
-                                classify ? "recognizeAndDecode" : "decodeOnly", ops / (used / 1e9) / 1e6));
+                                mode, ops / (used / 1e9) / 1e6));
                     }
                 }
                 if (sink == 42) {
@@ -137,6 +144,12 @@ public class DatabaseDecoderBenchmark {
     public Exchange decodeOnly() {
         int i = nextIndex();
         return decoder.decode(requests[i], responses[i]);
+    }
+
+    @Benchmark
+    public java.util.List<Exchange> decodeTurn() {
+        int i = nextIndex();
+        return decoder.decodeTurn(requests[i], responses[i], statements);
     }
 
     /** Baseline for the noisy shared machine: one pass over the same bytes (a hash), no decoding. */

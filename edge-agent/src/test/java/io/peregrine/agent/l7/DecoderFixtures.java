@@ -93,9 +93,23 @@ public final class DecoderFixtures {
 
     // ---- checks shared by every decoder's test
 
-    /** Calls both methods; a decoder must never throw, whatever the bytes. */
-    public static Exchange exercise(ProtocolDecoder d, byte[] request, byte[] response) {
+    /** Statements the garbage of every check accumulates, so that its lookups and closes hit some. */
+    private static final PreparedStatements GARBAGE_STATEMENTS = new PreparedStatements();
+
+    /** The exchanges of one connection, in order: l7/&lt;folder&gt;/sequences/&lt;name&gt;.&lt;n&gt;.req/.resp. */
+    public static List<Fixture> sequence(String folder, String name) {
+        return load(folder + "/sequences").stream().filter(f -> f.name().startsWith(name + "."))
+                .sorted(java.util.Comparator.comparingInt(f -> Integer.parseInt(f.name().substring(name.length() + 1))))
+                .toList();
+    }
+
+    /** Calls the methods; a decoder must never throw, whatever the bytes, with or without statements. */
+    public static synchronized Exchange exercise(ProtocolDecoder d, byte[] request, byte[] response) {
         d.recognizes(request, 0);
+        d.decode(request, response, GARBAGE_STATEMENTS);
+        for (Exchange x : d.decodeTurn(request, response, GARBAGE_STATEMENTS)) {
+            assertThat(x.protocol()).isEqualTo(d.protocol());
+        }
         Exchange e = d.decode(request, response);
         if (e != null) {
             assertThat(e.protocol()).isEqualTo(d.protocol());

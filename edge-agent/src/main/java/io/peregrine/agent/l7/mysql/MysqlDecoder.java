@@ -1,6 +1,7 @@
 package io.peregrine.agent.l7.mysql;
 
 import io.peregrine.agent.l7.Exchange;
+import io.peregrine.agent.l7.PreparedStatements;
 import io.peregrine.agent.l7.ProtocolDecoder;
 import io.peregrine.agent.l7.sql.SqlNormalizer;
 import io.peregrine.schema.Protocol;
@@ -14,9 +15,12 @@ import io.peregrine.schema.Protocol;
  * <ul>
  *   <li>COM_QUERY: the SQL verb and the normalised text;
  *   <li>COM_STMT_PREPARE: method {@code PREPARE} and the normalised text;
- *   <li>COM_STMT_EXECUTE: method {@code EXECUTE} and no resource: the packet carries only the
- *       statement id the server handed out when it was prepared, in an earlier exchange, and this
- *       decoder sees one exchange only (mapping ids back to text would need per-connection state);
+ *   <li>COM_STMT_EXECUTE: the packet carries only the statement id the server handed out when it
+ *       was prepared, in an earlier exchange; with the connection's {@link PreparedStatements}
+ *       (each COM_STMT_PREPARE is recorded under the id its OK returns, each COM_STMT_CLOSE
+ *       forgets it) the verb and the statement's normalised text, else {@code EXECUTE} and no
+ *       resource. MariaDB's id -1 is the statement prepared last (sent in the same write as the
+ *       prepare by MariaDB Connector/J: that exchange is then the statement's verb and text);
  *   <li>the other commands by name ({@code PING}, {@code QUIT}, {@code INIT_DB} with the schema as
  *       resource, {@code STMT_CLOSE}, {@code RESET_CONNECTION}, ...). COM_QUIT and COM_STMT_CLOSE
  *       have no response by design, so they are {@code ok} without one; a COM_STMT_CLOSE sent in
@@ -39,6 +43,8 @@ public final class MysqlDecoder implements ProtocolDecoder {
     static final int COM_STMT_EXECUTE = 0x17;
     static final int COM_STMT_SEND_LONG_DATA = 0x18;
     static final int COM_STMT_CLOSE = 0x19;
+    /** MariaDB: a COM_STMT_EXECUTE of this id executes the statement prepared last on the connection. */
+    static final long LAST_PREPARED = 0xffff_ffffL;
 
     private static final int CLIENT_PROTOCOL_41 = 0x200;
 
@@ -143,6 +149,16 @@ public final class MysqlDecoder implements ProtocolDecoder {
 
     @Override
     public Exchange decode(byte[] request, byte[] response) {
+        return decode(request, response, null);
+    }
+
+    @Override
+    public boolean preparesStatements() {
+        return true;
+    }
+
+    @Override
+    public Exchange decode(byte[] request, byte[] response, PreparedStatements statements) {
         if (request.length < 5 || (request[3] & 0xff) != 0) {
             return null; // the connection phase, or not this protocol
         }
@@ -151,6 +167,9 @@ public final class MysqlDecoder implements ProtocolDecoder {
         int cmd = request[4] & 0xff;
         // A statement closed in the same write as the next command: the command is the request.
         while (cmd == COM_STMT_CLOSE && len == 5 && at + 9 + 5 <= request.length && (request[at + 9 + 3] & 0xff) == 0) {
+            if (statements != null) {
+                statements.closed(uint32(request, at + 5));
+            }
             at += 9;
             len = uint24(request, at);
             cmd = request[at + 4] & 0xff;
@@ -172,17 +191,42 @@ public final class MysqlDecoder implements ProtocolDecoder {
                 method = SqlNormalizer.verb(resource);
                 break;
             }
-            case COM_STMT_PREPARE:
+            case COM_STMT_PREPARE: {
                 resource = SqlNormalizer.MYSQL.normalize(request, at + 5, payloadEnd);
                 method = "PREPARE";
+                // The statement id is in the OK that answers it (0x00, id): from then on, executions name it.
+                if (statements != null && response.length >= 9 && (response[3] & 0xff) == 1 && response[4] == 0) {
+                    statements.prepared(uint32(response, 5), resource);
+                }
+                // MariaDB's pipelined prepare: COM_STMT_EXECUTE of id -1 ("the statement just
+                // prepared") in the same write. The response starts with the prepare's OK.
+                int next = at + 4 + len;
+                if (next + 9 <= request.length && (request[next + 3] & 0xff) == 0
+                        && (request[next + 4] & 0xff) == COM_STMT_EXECUTE && uint32(request, next + 5) == LAST_PREPARED) {
+                    method = SqlNormalizer.verb(resource);
+                }
                 break;
+            }
+            case COM_STMT_EXECUTE: {
+                // The text went in an earlier exchange: the connection's statements may know it.
+                if (statements != null && at + 9 <= payloadEnd) {
+                    long id = uint32(request, at + 5);
+                    resource = id == LAST_PREPARED ? statements.lastPrepared() : statements.text(id);
+                }
+                method = resource != null ? SqlNormalizer.verb(resource) : "EXECUTE";
+                break;
+            }
             case COM_INIT_DB:
                 method = "INIT_DB";
                 resource = payloadEnd > at + 5 ? new String(request, at + 5, Math.min(payloadEnd - (at + 5), 64),
                         java.nio.charset.StandardCharsets.UTF_8) : null;
                 break;
-            case COM_QUIT:
             case COM_STMT_CLOSE:
+                if (statements != null && at + 9 <= payloadEnd) {
+                    statements.closed(uint32(request, at + 5));
+                }
+                // fall through: no response by design
+            case COM_QUIT:
             case COM_STMT_SEND_LONG_DATA:
                 if (response.length == 0) { // no response by design
                     return new Exchange(Protocol.MYSQL, COMMANDS[cmd], null, null, "ok", null, false, null, null, null);
@@ -222,6 +266,11 @@ public final class MysqlDecoder implements ProtocolDecoder {
             return Exchange.requestOnly(Protocol.MYSQL, method, resource);
         }
         return new Exchange(Protocol.MYSQL, method, resource, null, "ok", null, false, null, null, null);
+    }
+
+    /** A 4-byte little-endian unsigned value (a statement id), as a long. */
+    private static long uint32(byte[] b, int at) {
+        return (b[at] & 0xffL) | (b[at + 1] & 0xffL) << 8 | (b[at + 2] & 0xffL) << 16 | (b[at + 3] & 0xffL) << 24;
     }
 
     private static int uint24(byte[] b, int at) {

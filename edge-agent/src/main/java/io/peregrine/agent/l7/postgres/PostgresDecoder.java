@@ -1,10 +1,14 @@
 package io.peregrine.agent.l7.postgres;
 
 import io.peregrine.agent.l7.Exchange;
+import io.peregrine.agent.l7.PreparedStatements;
 import io.peregrine.agent.l7.ProtocolDecoder;
 import io.peregrine.agent.l7.sql.SqlNormalizer;
 import io.peregrine.schema.Protocol;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 
 /**
  * PostgreSQL frontend/backend protocol 3.0 (https://www.postgresql.org/docs/current/protocol-message-formats.html).
@@ -17,8 +21,10 @@ import java.nio.charset.StandardCharsets;
  *       the (first) statement;
  *   <li>a batch with a Parse and no Execute: {@code PREPARE} and the normalised text;
  *   <li>a batch that binds and executes an already prepared statement (no Parse in it, as JDBC does
- *       after {@code prepareThreshold} runs): {@code EXECUTE} and no resource, because the text
- *       went to the server in an earlier exchange and this decoder sees one exchange only;
+ *       after {@code prepareThreshold} runs): the text went to the server in an earlier exchange,
+ *       so with the connection's {@link PreparedStatements} (every named Parse is recorded there,
+ *       every Close of a statement forgets it) the verb and the statement's normalised text, and
+ *       without them, or for a statement not seen, {@code EXECUTE} and no resource;
  *   <li>FunctionCall: {@code FUNCTION_CALL}; Terminate: {@code TERMINATE}, answered by the close
  *       of the connection, so it is {@code ok} without a response.
  * </ul>
@@ -112,6 +118,93 @@ public final class PostgresDecoder implements ProtocolDecoder {
 
     @Override
     public Exchange decode(byte[] request, byte[] response) {
+        return decode(request, response, null);
+    }
+
+    @Override
+    public boolean preparesStatements() {
+        return true;
+    }
+
+    /**
+     * A turn may hold several requests (libpq's pipeline mode, a driver writing batches ahead): a
+     * simple Query each, and each extended-protocol batch up to and including its Sync. The server
+     * ends its answer to each with ReadyForQuery, so the n-th answer is the responses up to the
+     * n-th ReadyForQuery. (Executes within one Sync batch, as a JDBC executeBatch sends them, stay
+     * one exchange: the batch is the unit the server answers and fails as one.)
+     */
+    @Override
+    public List<Exchange> decodeTurn(byte[] request, byte[] response, PreparedStatements statements) {
+        int reqEnd = requestEnd(request, 0);
+        if (reqEnd < 0 || reqEnd >= request.length) {
+            // one request (or a cut one): the common case, without copies
+            Exchange x = decode(request, response, statements);
+            return x == null ? List.of() : List.of(x);
+        }
+        List<Exchange> out = new ArrayList<>();
+        int reqAt = 0;
+        int respAt = 0;
+        while (reqAt < request.length) {
+            int end = requestEnd(request, reqAt);
+            int answerEnd = answerEnd(response, respAt);
+            Exchange x = decode(Arrays.copyOfRange(request, reqAt, end < 0 ? request.length : end),
+                    Arrays.copyOfRange(response, respAt, answerEnd < 0 ? response.length : answerEnd), statements);
+            if (x == null) {
+                break; // not a request: what follows cannot be told apart
+            }
+            out.add(x);
+            if (end < 0) {
+                break; // the capture ends inside this request
+            }
+            reqAt = end;
+            respAt = answerEnd < 0 ? response.length : answerEnd;
+        }
+        return out;
+    }
+
+    /**
+     * Where the request starting at {@code at} ends: after a Query, after the Sync of an extended
+     * batch, after a FunctionCall or Terminate; -1 when that end is not within the capture (or the
+     * bytes are no messages).
+     */
+    static int requestEnd(byte[] r, int at) {
+        while (at + 5 <= r.length) {
+            int type = r[at] & 0xff;
+            int len = int32(r, at + 1);
+            if (len < 4 || len > MAX_LENGTH || (long) at + 1 + len > r.length) {
+                return -1;
+            }
+            at += 1 + len;
+            switch (type) {
+                case 'Q', 'S', 'F', 'X':
+                    return at;
+                case 'P', 'B', 'E', 'D', 'C', 'H':
+                    continue;
+                default:
+                    return -1;
+            }
+        }
+        return -1;
+    }
+
+    /** Where the answer starting at {@code at} ends: after its ReadyForQuery; -1 when not within the capture. */
+    static int answerEnd(byte[] r, int at) {
+        while (at + 5 <= r.length) {
+            int type = r[at] & 0xff;
+            int len = int32(r, at + 1);
+            if (len < 4 || len > MAX_LENGTH) {
+                return -1;
+            }
+            at += 1 + len;
+            if (type == 'Z') {
+                return at <= r.length ? at : -1;
+            }
+        }
+        return -1;
+    }
+
+    @Override
+    public Exchange decode(byte[] request, byte[] response, PreparedStatements statements) {
         if (request.length < 5 || request[0] == 0) {
             return null; // startup phase, or not this protocol
         }
@@ -135,15 +228,19 @@ public final class PostgresDecoder implements ProtocolDecoder {
             case 'C':
             case 'S':
             case 'H': {
-                Batch batch = readBatch(request);
+                Batch batch = readBatch(request, statements);
                 if (batch == null) {
                     return null;
                 }
                 if (batch.sqlFrom >= 0) {
-                    resource = SqlNormalizer.POSTGRES.normalize(request, batch.sqlFrom, batch.sqlTo);
+                    resource = batch.sql != null ? batch.sql
+                            : SqlNormalizer.POSTGRES.normalize(request, batch.sqlFrom, batch.sqlTo);
                     method = batch.execute ? SqlNormalizer.verb(resource) : "PREPARE";
-                } else if (batch.execute) {
-                    method = "EXECUTE";
+                } else if (batch.execute || batch.bound != null) {
+                    // A statement prepared in an earlier exchange, bound by name: its text if seen
+                    // (its Execute may lie beyond a cut capture: a Bind is there to be executed).
+                    resource = batch.bound;
+                    method = resource != null ? SqlNormalizer.verb(resource) : "EXECUTE";
                 } else if (batch.close) {
                     method = "CLOSE";
                 } else {
@@ -166,12 +263,23 @@ public final class PostgresDecoder implements ProtocolDecoder {
         return withResponse(method, resource, response);
     }
 
-    /** Where the first Parse's SQL is and what else the batch holds. */
-    private record Batch(int sqlFrom, int sqlTo, boolean execute, boolean close) {}
+    /**
+     * Where the first Parse's SQL is, the text of the statement the first Bind names (when it was
+     * prepared earlier on the connection), and what else the batch holds.
+     */
+    private record Batch(int sqlFrom, int sqlTo, String sql, String bound, boolean execute, boolean close) {}
 
-    private static Batch readBatch(byte[] r) {
+    /**
+     * Reads an extended-protocol batch. With {@code statements}, records each named Parse's text
+     * and forgets each statement Close names, in message order, so that a batch closing a
+     * statement and preparing another under the same name leaves the new one.
+     */
+    private static Batch readBatch(byte[] r, PreparedStatements statements) {
         int sqlFrom = -1;
         int sqlTo = -1;
+        String sql = null; // the first Parse's text, normalised once when it is recorded
+        String bound = null;
+        boolean bind = false;
         boolean execute = false;
         boolean close = false;
         int at = 0;
@@ -184,18 +292,37 @@ public final class PostgresDecoder implements ProtocolDecoder {
             }
             int end = (int) Math.min((long) at + 1 + len, r.length); // the capture may cut the message
             switch (type) {
-                case 'P':
-                    if (sqlFrom < 0) {
-                        int nameEnd = cstringEnd(r, at + 5, end);
-                        if (nameEnd < 0) {
-                            if (end == r.length) {
-                                break; // cut inside the statement name
-                            }
-                            return null;
+                case 'P': {
+                    int nameEnd = cstringEnd(r, at + 5, end);
+                    if (nameEnd < 0) {
+                        if (end == r.length) {
+                            break; // cut inside the statement name
                         }
-                        sqlFrom = nameEnd + 1;
-                        int sqlEnd = cstringEnd(r, sqlFrom, end);
-                        sqlTo = sqlEnd < 0 ? end : sqlEnd;
+                        return null;
+                    }
+                    int from = nameEnd + 1;
+                    int sqlEnd = cstringEnd(r, from, end);
+                    int to = sqlEnd < 0 ? end : sqlEnd;
+                    // A text cut by the capture is remembered cut: better than none for its executions.
+                    String text = statements == null ? null : SqlNormalizer.POSTGRES.normalize(r, from, to);
+                    if (sqlFrom < 0) {
+                        sqlFrom = from;
+                        sqlTo = to;
+                        sql = text;
+                    }
+                    if (statements != null) {
+                        statements.prepared(ascii(r, at + 5, nameEnd), text);
+                    }
+                    break;
+                }
+                case 'B':
+                    if (!bind) {
+                        bind = true;
+                        int portalEnd = cstringEnd(r, at + 5, end);
+                        int nameEnd = portalEnd < 0 ? -1 : cstringEnd(r, portalEnd + 1, end);
+                        if (nameEnd >= 0 && statements != null) {
+                            bound = statements.text(ascii(r, portalEnd + 1, nameEnd));
+                        }
                     }
                     break;
                 case 'E':
@@ -203,16 +330,27 @@ public final class PostgresDecoder implements ProtocolDecoder {
                     break;
                 case 'C':
                     close = true;
+                    if (statements != null && at + 6 <= end && r[at + 5] == 'S') {
+                        int nameEnd = cstringEnd(r, at + 6, end);
+                        if (nameEnd >= 0) {
+                            statements.closed(ascii(r, at + 6, nameEnd));
+                        }
+                    }
                     break;
-                case 'B', 'D', 'S', 'H':
+                case 'D', 'S', 'H':
                     break;
                 default:
-                    return messages == 0 ? null : new Batch(sqlFrom, sqlTo, execute, close);
+                    return messages == 0 ? null : new Batch(sqlFrom, sqlTo, sql, bound, execute, close);
             }
             messages++;
             at += 1 + len;
         }
-        return messages == 0 ? null : new Batch(sqlFrom, sqlTo, execute, close);
+        return messages == 0 ? null : new Batch(sqlFrom, sqlTo, sql, bound, execute, close);
+    }
+
+    /** A statement name: identifiers, in practice ASCII (pgjdbc's S_1, libpq's the caller's). */
+    private static String ascii(byte[] r, int from, int to) {
+        return new String(r, from, to - from, StandardCharsets.UTF_8);
     }
 
     private static Exchange withResponse(String method, String resource, byte[] response) {

@@ -1,8 +1,12 @@
 package io.peregrine.agent.l7.redis;
 
 import io.peregrine.agent.l7.Exchange;
+import io.peregrine.agent.l7.PreparedStatements;
 import io.peregrine.agent.l7.ProtocolDecoder;
 import io.peregrine.schema.Protocol;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 
 /**
  * Redis serialization protocol, RESP2 and RESP3 (https://redis.io/docs/latest/develop/reference/protocol-spec/).
@@ -15,9 +19,10 @@ import io.peregrine.schema.Protocol;
  *
  * <p>Pipelines: the eBPF sensor pairs by direction change, so a pipeline written at once and
  * answered at once arrives as one exchange whose request holds several commands and whose response
- * holds several replies. This decoder reports the FIRST command and the first reply: the other
- * commands of the pipeline are not seen as exchanges of their own (one event per pipeline, whose
- * latency is the pipeline's), and an error in a later reply is not seen.
+ * holds several replies. {@link #decode} reports the first command and the first reply;
+ * {@link #decodeTurn} one exchange per command whose start is in the captured request, the n-th
+ * reply of the captured response answering the n-th command (a command whose reply is beyond the
+ * capture is request-only).
  *
  * <p>Replies: an error ({@code -ERR ...}, {@code -WRONGTYPE ...}, RESP3 blob error {@code !})
  * gives status {@code error} and error = true; any other reply type gives {@code ok}.
@@ -81,6 +86,126 @@ public final class RedisDecoder implements ProtocolDecoder {
             return true;
         }
         return serverPort == REDIS_PORT && matches(request, end, MEMCACHED_LIKE);
+    }
+
+    @Override
+    public List<Exchange> decodeTurn(byte[] request, byte[] response, PreparedStatements statements) {
+        int reqEnd = commandEnd(request, 0);
+        if (reqEnd < 0 || reqEnd >= request.length) {
+            // one command (or a cut one): the common case, without copies
+            Exchange x = decode(request, response);
+            return x == null ? List.of() : List.of(x);
+        }
+        List<Exchange> out = new ArrayList<>();
+        int reqAt = 0;
+        int respAt = 0;
+        while (reqAt < request.length) {
+            int end = commandEnd(request, reqAt);
+            byte[] command = Arrays.copyOfRange(request, reqAt, end < 0 ? request.length : end);
+            int replyEnd = respAt < response.length ? replyEnd(response, respAt, 0) : -1;
+            byte[] reply = replyEnd < 0 ? Arrays.copyOfRange(response, respAt, response.length)
+                    : Arrays.copyOfRange(response, respAt, replyEnd);
+            Exchange x = decode(command, reply);
+            if (x == null) {
+                break; // not a command: what follows cannot be told apart
+            }
+            out.add(x);
+            if (end < 0) {
+                break; // the capture ends inside this command
+            }
+            reqAt = end;
+            respAt = replyEnd < 0 ? response.length : replyEnd;
+        }
+        return out;
+    }
+
+    /**
+     * Where the command starting at {@code at} ends (the next one starts): after its last bulk
+     * string, or after the line of an inline command; -1 when it does not end within the capture
+     * or is malformed.
+     */
+    static int commandEnd(byte[] b, int at) {
+        if (at >= b.length) {
+            return -1;
+        }
+        if (b[at] != '*') {
+            for (int i = at; i < b.length; i++) {
+                if (b[i] == '\n') {
+                    return i + 1;
+                }
+            }
+            return -1;
+        }
+        int[] pos = {at + 1};
+        long count = readNumber(b, pos);
+        if (count < 1 || count > 1_000_000) {
+            return -1;
+        }
+        for (long i = 0; i < count; i++) {
+            int p = pos[0];
+            if (p >= b.length || b[p] != '$') {
+                return -1;
+            }
+            pos[0] = p + 1;
+            long len = readNumber(b, pos);
+            long next = pos[0] + len + 2;
+            if (len < 0 || next > b.length) {
+                return -1;
+            }
+            pos[0] = (int) next;
+        }
+        return pos[0];
+    }
+
+    /** Deepest reply nesting followed (aggregates in aggregates). */
+    private static final int MAX_DEPTH = 16;
+
+    /** Where the RESP2/RESP3 reply starting at {@code at} ends; -1 when beyond the capture or malformed. */
+    static int replyEnd(byte[] b, int at, int depth) {
+        if (at >= b.length || depth > MAX_DEPTH) {
+            return -1;
+        }
+        int[] pos = {at + 1};
+        switch (b[at]) {
+            case '+', '-', ':', '_', ',', '#', '(' -> {
+                for (int i = at + 1; i + 1 < b.length; i++) {
+                    if (b[i] == '\r' && b[i + 1] == '\n') {
+                        return i + 2;
+                    }
+                }
+                return -1;
+            }
+            case '$', '!', '=' -> {
+                if (at + 2 < b.length && b[at + 1] == '-' && b[at + 2] == '1') { // $-1: null bulk string
+                    return at + 5 <= b.length ? at + 5 : -1;
+                }
+                long len = readNumber(b, pos);
+                long next = pos[0] + len + 2;
+                return len < 0 || next > b.length ? -1 : (int) next;
+            }
+            case '*', '~', '>', '%', '|' -> {
+                if (at + 2 < b.length && b[at + 1] == '-' && b[at + 2] == '1') { // *-1: null array
+                    return at + 5 <= b.length ? at + 5 : -1;
+                }
+                long n = readNumber(b, pos);
+                if (n < 0) {
+                    return -1;
+                }
+                long elements = b[at] == '%' || b[at] == '|' ? 2 * n : n;
+                int p = pos[0];
+                for (long i = 0; i < elements; i++) {
+                    p = replyEnd(b, p, depth + 1);
+                    if (p < 0) {
+                        return -1;
+                    }
+                }
+                // an attribute (|) annotates the reply that follows it
+                return b[at] == '|' ? replyEnd(b, p, depth + 1) : p;
+            }
+            default -> {
+                return -1;
+            }
+        }
     }
 
     @Override

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.peregrine.agent.l7.DecoderFixtures;
 import io.peregrine.agent.l7.Exchange;
 import io.peregrine.agent.l7.Expected;
+import io.peregrine.agent.l7.PreparedStatements;
 import io.peregrine.schema.Protocol;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -36,10 +37,11 @@ class MysqlDecoderTest {
                 row("jdbc-undefined-table", "SELECT", "SELECT * FROM no_such_table WHERE id = ?", "1146", 1146, true),
                 // Connector/J pipelines COM_STMT_PREPARE and COM_STMT_EXECUTE in one write: the prepare is
                 // the request, its answer the response
-                row("jdbc-prepare-execute", "PREPARE", "SELECT id, name FROM users WHERE id = ? AND name IN (?)", "ok", null,
+                // Connector/J sends the prepare and its execution (id -1) in one write: the statement's verb
+                row("jdbc-prepare-execute", "SELECT", "SELECT id, name FROM users WHERE id = ? AND name IN (?)", "ok", null,
                         false),
-                row("jdbc-prepare-error", "PREPARE", "SELECT nope FROM users WHERE id = ?", "1054", 1054, true),
-                // COM_STMT_EXECUTE carries a statement id, no text
+                row("jdbc-prepare-error", "SELECT", "SELECT nope FROM users WHERE id = ?", "1054", 1054, true),
+                // COM_STMT_EXECUTE carries a statement id, no text (without the connection's statements)
                 row("jdbc-stmt-execute", "EXECUTE", null, "ok", null, false));
     }
 
@@ -78,5 +80,43 @@ class MysqlDecoderTest {
         DecoderFixtures.assertCorruptLengthsAreHarmless(decoder, "mysql");
         DecoderFixtures.assertOtherProtocolsAreNotRecognised(decoder, "mysql", 0);
         assertThat(DecoderFixtures.assertRandomInputIsHarmless(decoder, "mysql", 20261124L, 200_000)).isPositive();
+    }
+
+    @Test
+    void shouldGiveExecutionsByStatementIdTheTextOfTheirPrepareUntilClosed() {
+        // MariaDB Connector/J, useServerPrepStmts and no statement cache: COM_STMT_PREPARE with
+        // COM_STMT_EXECUTE of id -1 in one write, then COM_STMT_EXECUTE by the id the prepare's OK
+        // returned; closing sends COM_STMT_CLOSE ahead of the next command.
+        List<DecoderFixtures.Fixture> seq = DecoderFixtures.sequence("mysql", "statement-lifecycle");
+        assertThat(seq).hasSize(8);
+        PreparedStatements statements = new PreparedStatements();
+        String select = "SELECT name FROM users WHERE id = ?";
+        String update = "UPDATE users SET active = ? WHERE id = ?";
+        assertThat(decoder.decode(seq.get(0).request(), seq.get(0).response(), statements)).isNull(); // handshake
+        decoder.decode(seq.get(1).request(), seq.get(1).response(), statements);
+        // the prepare and its first execution: the statement's verb and text
+        assertExchange(decoder.decode(seq.get(2).request(), seq.get(2).response(), statements), "SELECT", select);
+        assertThat(statements.size()).isEqualTo(1);
+        // COM_STMT_EXECUTE by id: no text in the bytes; the connection's statements have it
+        assertThat(decoder.decode(seq.get(3).request(), seq.get(3).response()).method()).isEqualTo("EXECUTE");
+        assertExchange(decoder.decode(seq.get(3).request(), seq.get(3).response(), statements), "SELECT", select);
+        // COM_STMT_CLOSE of it, then the next prepare: the closed statement is forgotten
+        assertExchange(decoder.decode(seq.get(4).request(), seq.get(4).response(), statements), "UPDATE", update);
+        assertThat(statements.size()).isEqualTo(1);
+        assertExchange(decoder.decode(seq.get(5).request(), seq.get(5).response(), statements), "UPDATE", update);
+        assertExchange(decoder.decode(seq.get(6).request(), seq.get(6).response(), statements), "SELECT", "SELECT ?");
+        assertThat(statements.size()).isZero();
+        assertThat(decoder.decode(seq.get(7).request(), seq.get(7).response(), statements).method()).isEqualTo("QUIT");
+        // the same execution on a connection whose prepare was not seen
+        Exchange unseen = decoder.decode(seq.get(3).request(), seq.get(3).response(), new PreparedStatements());
+        assertThat(unseen.method()).isEqualTo("EXECUTE");
+        assertThat(unseen.resource()).isNull();
+    }
+
+    private static void assertExchange(Exchange e, String method, String resource) {
+        assertThat(e).isNotNull();
+        assertThat(e.method()).isEqualTo(method);
+        assertThat(e.resource()).isEqualTo(resource);
+        assertThat(e.status()).isEqualTo("ok");
     }
 }
