@@ -109,7 +109,14 @@ public final class Http2Decoder implements ProtocolDecoder {
         }
         byte[][] resp = new byte[Hpack.NAMES.length][];
         readHeaders(response, 0, hpack[1], stream, resp);
+        return exchange(req, resp, assumeGrpc);
+    }
 
+    /**
+     * The exchange of a stream from the wanted fields ({@link Hpack#NAMES}) of its request and of
+     * its response header blocks (headers, then trailers: the first value of a name wins).
+     */
+    static Exchange exchange(byte[][] req, byte[][] resp, boolean assumeGrpc) {
         boolean grpc = isGrpc(req[Hpack.CONTENT_TYPE]) || isGrpc(resp[Hpack.CONTENT_TYPE])
                 || (assumeGrpc && req[Hpack.CONTENT_TYPE] == null && resp[Hpack.CONTENT_TYPE] == null);
         String method = method(req[Hpack.METHOD]);
