@@ -34,6 +34,11 @@
 
 /* Largest payload prefix captured per request and per response; a power of two (verifier masks). */
 #define PG_MAX_CAPTURE 1024
+/* Largest prefix of one call on an HTTP/2 connection shipped as a chunk: frames whose headers lie
+ * past it are lost to user space, so it covers the usual multi-frame write (HEADERS, DATA, trailers
+ * of a call with a few KiB of body); a power of two, and twice it must fit a per-CPU map value
+ * (32 KiB at most). */
+#define PG_H2_MAX_CAPTURE 8192
 #define PG_COMM_LEN 16
 #define PG_FILENAME_LEN 256
 
@@ -152,7 +157,7 @@ struct pg_l7_rec {
 /*
  * HTTP/2 (connections whose first bytes are the client preface, in plaintext or through the TLS
  * probes): multiplexed streams do not alternate directions, so the kernel does not pair them; it
- * ships the first bytes of EVERY read/write as a chunk, and user space reassembles the frames and
+ * ships the first bytes (up to PG_H2_MAX_CAPTURE) of EVERY read/write as a chunk, and user space reassembles the frames and
  * keeps the per-connection HPACK tables. Followed by len payload bytes: hdr.size == sizeof + len.
  */
 struct pg_h2_rec {
@@ -162,7 +167,7 @@ struct pg_h2_rec {
 	__s32 fd;
 	__u32 seq;            /* chunk number on the connection from 0 (the preface's call): a gap is
 	                       * a chunk lost in the ring, and the frames after it cannot be trusted */
-	__u16 len;            /* captured bytes that follow (the call's first bytes) */
+	__u16 len;            /* captured bytes that follow (the call's first bytes, <= PG_H2_MAX_CAPTURE) */
 	__u8 side;            /* enum pg_side of this process on the connection */
 	__u8 is_write;        /* 1: this process wrote the bytes; 0: it read them */
 	__u8 flags;           /* PG_L7_F_CAPTURE_FAULT, PG_L7_F_TLS */

@@ -15,9 +15,12 @@ public final class RecordLayout {
   public static final int MAGIC = 0x4750;
   public static final int VERSION = 1;
   public static final int MAX_CAPTURE = 1024;
+  /** Largest payload of an HTTP/2 chunk. */
+  public static final int H2_MAX_CAPTURE = 8192;
   /** Bytes of the length prefix of a frame. */
   public static final int FRAME_PREFIX = 4;
-  /** Largest frame accepted: far above any record (an L7 record is at most 112 + 2 KiB). */
+  /** Largest frame accepted: far above any record (an L7 record is at most 112 + 2 KiB, an HTTP/2
+   * chunk 104 + 8 KiB). */
   public static final int MAX_FRAME = 64 * 1024;
 
   public static final int REC_CONN = 1;

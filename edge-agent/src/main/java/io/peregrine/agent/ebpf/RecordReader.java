@@ -161,7 +161,7 @@ public final class RecordReader {
   static Http2Chunk http2(ByteBuffer b, int off, int len, KernelClock clock) throws MalformedRecordException {
     need(len, H2_SIZE, "HTTP/2 chunk");
     int n = u16(b, off + H2_LEN);
-    if (n > MAX_CAPTURE) {
+    if (n > H2_MAX_CAPTURE) {
       throw new MalformedRecordException(Reason.BAD_VALUE, "payload length " + n);
     }
     if (H2_SIZE + n != len) {

@@ -59,6 +59,7 @@ class RecordLayoutTest {
     c("PG_MAGIC", MAGIC);
     c("PG_VERSION", VERSION);
     c("PG_MAX_CAPTURE", MAX_CAPTURE);
+    c("PG_H2_MAX_CAPTURE", H2_MAX_CAPTURE);
     c("PG_REC_CONN", REC_CONN);
     c("PG_REC_L7", REC_L7);
     c("PG_REC_PROC", REC_PROC);
@@ -200,6 +201,7 @@ class RecordLayoutTest {
   @Test
   void shouldKeepRecordsWithinOneFrame() {
     assertThat(L7_SIZE + 2 * MAX_CAPTURE).isLessThan(MAX_FRAME);
+    assertThat(H2_SIZE + H2_MAX_CAPTURE).isLessThan(MAX_FRAME);
     assertThat(List.of(CONN_SIZE, L7_SIZE, H2_SIZE, PROC_SIZE, HELLO_SIZE, STATS_SIZE))
         .allSatisfy(size -> assertThat(size % 8).as("8-byte multiple").isZero());
   }
