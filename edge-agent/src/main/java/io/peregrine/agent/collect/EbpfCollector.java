@@ -56,7 +56,11 @@ import org.slf4j.LoggerFactory;
  * {@code peregrine_agent_l7_decode_failures_total{protocol}}, {@code peregrine_agent_l7_unrecognised_total},
  * {@code peregrine_agent_ebpf_unowned_total}, {@code peregrine_agent_ebpf_mapping_errors_total},
  * {@code peregrine_agent_ebpf_queue_drops_total}, the gauge {@code peregrine_agent_ebpf_queue_records}
- * and the gauge {@code peregrine_agent_ebpf_running}.
+ * and the gauge {@code peregrine_agent_ebpf_running}. HTTP/2 ({@link Http2Chunk}s, followed by
+ * {@link SensorEvents}): {@code peregrine_agent_ebpf_http2_connections_total},
+ * {@code peregrine_agent_http2_streams_total}, {@code peregrine_agent_http2_broken_total{reason}},
+ * {@code peregrine_agent_http2_streams_lost_total}, {@code peregrine_agent_http2_evicted_total} and the
+ * gauge {@code peregrine_agent_http2_connections}.
  */
 public final class EbpfCollector implements Collector, SensorListener {
 

@@ -1,5 +1,6 @@
 package io.peregrine.agent.l7.http2;
 
+import static io.peregrine.agent.l7.http2.Http2Frames.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.peregrine.agent.l7.CapturedFixtures;
@@ -8,8 +9,6 @@ import io.peregrine.agent.l7.Exchange;
 import io.peregrine.agent.l7.http2.Http2Connection.Stream;
 import io.peregrine.agent.l7.http2.Http2Stats.Break;
 import io.peregrine.schema.Protocol;
-import java.io.ByteArrayOutputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -26,14 +25,6 @@ class Http2ConnectionTest {
 
     private static final String SAY = "/peregrine.test.Echo/Say";
     private static final String TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
-    private static final int DATA = 0;
-    private static final int HEADERS = 1;
-    private static final int RST_STREAM = 3;
-    private static final int SETTINGS = 4;
-    private static final int GOAWAY = 7;
-    private static final int CONTINUATION = 9;
-    private static final int END_STREAM = 0x1;
-    private static final int END_HEADERS = 0x4;
 
     private final Http2Stats stats = new Http2Stats();
     private final Http2Connection conn = new Http2Connection(stats);
@@ -308,70 +299,5 @@ class Http2ConnectionTest {
         all.chunk(1, "conn1", 1, false, frame(HEADERS, END_HEADERS | END_STREAM, 1, block(indexed(8))), 10, 2, 3,
                 (ctx, s) -> seen.add(ctx));
         assertThat(all.stats().broken(Break.CHUNK_LOST)).isEqualTo(1);
-    }
-
-    // ---------------------------------------------------------------- frames and HPACK by hand
-
-    static byte[] frame(int type, int flags, int stream, byte[] payload) {
-        byte[] f = new byte[9 + payload.length];
-        f[0] = (byte) (payload.length >> 16);
-        f[1] = (byte) (payload.length >> 8);
-        f[2] = (byte) payload.length;
-        f[3] = (byte) type;
-        f[4] = (byte) flags;
-        f[5] = (byte) (stream >>> 24);
-        f[6] = (byte) (stream >>> 16);
-        f[7] = (byte) (stream >>> 8);
-        f[8] = (byte) stream;
-        System.arraycopy(payload, 0, f, 9, payload.length);
-        return f;
-    }
-
-    static byte[] block(byte[]... fields) {
-        return concat(fields);
-    }
-
-    static byte[] indexed(int index) {
-        return integer(0x80, 7, index);
-    }
-
-    /** Literal with incremental indexing, name from the table. */
-    static byte[] literalIndexing(int nameIndex, String value) {
-        return concat(integer(0x40, 6, nameIndex), string(value));
-    }
-
-    /** Literal without indexing, new name. */
-    static byte[] literalNew(String name, String value) {
-        return concat(new byte[] {0}, string(name), string(value));
-    }
-
-    private static byte[] string(String s) {
-        byte[] b = s.getBytes(StandardCharsets.ISO_8859_1);
-        return concat(integer(0, 7, b.length), b);
-    }
-
-    private static byte[] integer(int high, int bits, int value) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        int max = (1 << bits) - 1;
-        if (value < max) {
-            out.write(high | value);
-        } else {
-            out.write(high | max);
-            value -= max;
-            while (value >= 128) {
-                out.write((value & 0x7f) | 0x80);
-                value >>= 7;
-            }
-            out.write(value);
-        }
-        return out.toByteArray();
-    }
-
-    static byte[] concat(byte[]... parts) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        for (byte[] p : parts) {
-            out.writeBytes(p);
-        }
-        return out.toByteArray();
     }
 }
