@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Test;
 class HttpFamilyDecoderBenchmarkTest {
 
     @Test
-    void grpcConnectionCallsShouldAllBeReported() {
+    void shouldReportEverySimulatedGrpcCall() {
         HttpFamilyDecoderBenchmark b = new HttpFamilyDecoderBenchmark();
         b.load();
         int calls = 2 * HttpFamilyDecoderBenchmark.H2_CALLS + 10; // across a connection's close and the next

@@ -283,7 +283,7 @@ class Http2ConnectionTest {
     }
 
     @Test
-    void connectionsShouldBeBoundedAndForgottenAtClose() {
+    void shouldBoundConnectionsAndForgetThemAtClose() {
         Http2Connections<String> all = new Http2Connections<>(2);
         List<String> seen = new ArrayList<>();
         byte[] req = concat(Http2Decoder.PREFACE, frame(HEADERS, END_HEADERS, 1, block(indexed(2), indexed(4))));
