@@ -36,9 +36,10 @@ struct conn_key {
 	__s32 fd;
 };
 
-#define CONN_F_SKIP 0x01 /* no more payload capture on this connection (TLS, HTTP/2) */
+#define CONN_F_SKIP 0x01 /* no more payload capture on this connection (TLS ciphertext, 101) */
 #define CONN_F_UDP 0x02  /* a resolver's UDP socket connected to port 53: exchanges only, no connection records */
 #define CONN_F_TLS 0x04  /* TLS, plaintext from the SSL_read/SSL_write probes: its syscalls only count bytes */
+#define CONN_F_H2 0x08   /* HTTP/2: every call's first bytes go out as a chunk (l7/http2.h), no pairing */
 
 /* Which way the last payload-carrying syscall went, to find direction changes. */
 #define IO_NONE 0
@@ -56,7 +57,7 @@ struct conn {
 	__u8 last_io;       /* IO_* */
 	__u8 flags;         /* CONN_F_* */
 	__u8 inflight;      /* an exchange is in progress: `inflight` holds it, not REQ_IDLE */
-	__u32 _pad;
+	__u32 h2_seq;       /* CONN_F_H2: number of the next chunk (struct pg_h2_rec.seq) */
 };
 
 struct conn_map {

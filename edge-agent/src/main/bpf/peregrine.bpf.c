@@ -29,6 +29,7 @@
 #include "common.h"
 #include "l7/http_body.h"
 #include "l7/capture.h"
+#include "l7/http2.h"
 #include "l7/pairing.h"
 #include "tcp/state.h"
 #include "tcp/fork.h"

@@ -34,6 +34,11 @@
 
 /* Largest payload prefix captured per request and per response; a power of two (verifier masks). */
 #define PG_MAX_CAPTURE 1024
+/* Largest prefix of one call on an HTTP/2 connection shipped as a chunk: frames whose headers lie
+ * past it are lost to user space, so it covers the usual multi-frame write (HEADERS, DATA, trailers
+ * of a call with a few KiB of body); a power of two, and twice it must fit a per-CPU map value
+ * (32 KiB at most). */
+#define PG_H2_MAX_CAPTURE 8192
 #define PG_COMM_LEN 16
 #define PG_FILENAME_LEN 256
 
@@ -41,6 +46,7 @@ enum pg_rec_type {
 	PG_REC_CONN = 1,  /* struct pg_conn_rec, from the kernel */
 	PG_REC_L7 = 2,    /* struct pg_l7_rec + payloads, from the kernel */
 	PG_REC_PROC = 3,  /* struct pg_proc_rec, from the kernel */
+	PG_REC_H2 = 4,    /* struct pg_h2_rec + payload, from the kernel */
 	PG_REC_HELLO = 100, /* struct pg_hello_rec, written by the loader once attached */
 	PG_REC_STATS = 101, /* struct pg_stats_rec, written by the loader periodically and at exit */
 };
@@ -148,6 +154,29 @@ struct pg_l7_rec {
 	__u64 response_bytes; /* bytes of the response's first read/write (the rest is not waited for) */
 } PG_RECORD;
 
+/*
+ * HTTP/2 (connections whose first bytes are the client preface, in plaintext or through the TLS
+ * probes): multiplexed streams do not alternate directions, so the kernel does not pair them; it
+ * ships the first bytes (up to PG_H2_MAX_CAPTURE) of EVERY read/write as a chunk, and user space reassembles the frames and
+ * keeps the per-connection HPACK tables. Followed by len payload bytes: hdr.size == sizeof + len.
+ */
+struct pg_h2_rec {
+	struct pg_hdr hdr;    /* ts_ns: the call's time (write: entry; read: return) */
+	__u64 conn_id;
+	__u32 pid;
+	__s32 fd;
+	__u32 seq;            /* chunk number on the connection from 0 (the preface's call): a gap is
+	                       * a chunk lost in the ring, and the frames after it cannot be trusted */
+	__u16 len;            /* captured bytes that follow (the call's first bytes, <= PG_H2_MAX_CAPTURE) */
+	__u8 side;            /* enum pg_side of this process on the connection */
+	__u8 is_write;        /* 1: this process wrote the bytes; 0: it read them */
+	__u8 flags;           /* PG_L7_F_CAPTURE_FAULT, PG_L7_F_TLS */
+	__u8 _pad0[7];
+	__u64 total;          /* bytes the call moved; len < total: the rest was not captured */
+	__u64 end_ns;         /* return of the call */
+	struct pg_addr addr;
+} PG_RECORD;
+
 enum pg_proc_kind {
 	PG_PROC_EXEC = 1,
 	PG_PROC_EXIT = 2,     /* the last thread of the group exited */
@@ -181,7 +210,7 @@ struct pg_hello_rec {
 /* Counters: per-CPU in the kernel (PG_CNT_*), summed by the loader into PG_REC_STATS. */
 enum pg_counter {
 	PG_CNT_RB_DROP_CONN = 0,  /* connection record lost: ring buffer full */
-	PG_CNT_RB_DROP_L7,        /* L7 record lost: ring buffer full */
+	PG_CNT_RB_DROP_L7,        /* L7 or HTTP/2 chunk record lost: ring buffer full */
 	PG_CNT_RB_DROP_PROC,      /* process record lost: ring buffer full */
 	PG_CNT_CONN_EMITTED,
 	PG_CNT_L7_EMITTED,
@@ -191,7 +220,7 @@ enum pg_counter {
 	PG_CNT_REQ_REPLACED,      /* a request with no response yet was replaced by the next one */
 	PG_CNT_CAPTURE_FAULT,     /* bpf_probe_read_user failed on a payload */
 	PG_CNT_TLS_SKIPPED,       /* connections recognised as TLS and no longer captured */
-	PG_CNT_HTTP2_SKIPPED,     /* connections recognised as HTTP/2 (not paired yet) */
+	PG_CNT_HTTP2_CONNS,       /* connections recognised as HTTP/2: their calls go out as PG_REC_H2 */
 	PG_CNT_PROG_MISSES,       /* loader: program runs the kernel skipped (recursion), from prog info */
 	PG_CNT_PROG_RUN_NS,       /* loader, with --bpf-stats: time spent in the sensor's programs */
 	PG_CNT_PROG_RUNS,         /* loader, with --bpf-stats: runs of the sensor's programs */
@@ -223,6 +252,7 @@ _Static_assert(sizeof(struct pg_hdr) == 16, "pg_hdr layout");
 _Static_assert(sizeof(struct pg_addr) == 40, "pg_addr layout");
 _Static_assert(sizeof(struct pg_conn_rec) == 112, "pg_conn_rec layout");
 _Static_assert(sizeof(struct pg_l7_rec) == 112, "pg_l7_rec layout");
+_Static_assert(sizeof(struct pg_h2_rec) == 104, "pg_h2_rec layout");
 _Static_assert(sizeof(struct pg_proc_rec) == 320, "pg_proc_rec layout");
 _Static_assert(sizeof(struct pg_hello_rec) == 48, "pg_hello_rec layout");
 _Static_assert(sizeof(struct pg_stats_rec) == 32 + 8 * PG_CNT_MAX, "pg_stats_rec layout");

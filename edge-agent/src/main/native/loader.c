@@ -308,9 +308,11 @@ static void print_layout(void)
 	L_CONST(PG_MAGIC);
 	L_CONST(PG_VERSION);
 	L_CONST(PG_MAX_CAPTURE);
+	L_CONST(PG_H2_MAX_CAPTURE);
 	L_CONST(PG_REC_CONN);
 	L_CONST(PG_REC_L7);
 	L_CONST(PG_REC_PROC);
+	L_CONST(PG_REC_H2);
 	L_CONST(PG_REC_HELLO);
 	L_CONST(PG_REC_STATS);
 	L_CONST(PG_CONN_OPEN);
@@ -344,7 +346,7 @@ static void print_layout(void)
 	L_CONST(PG_CNT_REQ_REPLACED);
 	L_CONST(PG_CNT_CAPTURE_FAULT);
 	L_CONST(PG_CNT_TLS_SKIPPED);
-	L_CONST(PG_CNT_HTTP2_SKIPPED);
+	L_CONST(PG_CNT_HTTP2_CONNS);
 	L_CONST(PG_CNT_PROG_MISSES);
 	L_CONST(PG_CNT_PROG_RUN_NS);
 	L_CONST(PG_CNT_PROG_RUNS);
@@ -403,6 +405,19 @@ static void print_layout(void)
 	L_FIELD(pg_l7_rec, latency_ns);
 	L_FIELD(pg_l7_rec, request_bytes);
 	L_FIELD(pg_l7_rec, response_bytes);
+
+	L_STRUCT(pg_h2_rec);
+	L_FIELD(pg_h2_rec, conn_id);
+	L_FIELD(pg_h2_rec, pid);
+	L_FIELD(pg_h2_rec, fd);
+	L_FIELD(pg_h2_rec, seq);
+	L_FIELD(pg_h2_rec, len);
+	L_FIELD(pg_h2_rec, side);
+	L_FIELD(pg_h2_rec, is_write);
+	L_FIELD(pg_h2_rec, flags);
+	L_FIELD(pg_h2_rec, total);
+	L_FIELD(pg_h2_rec, end_ns);
+	L_FIELD(pg_h2_rec, addr);
 
 	L_STRUCT(pg_proc_rec);
 	L_FIELD(pg_proc_rec, pid);

@@ -31,16 +31,17 @@ struct {
 } io_stash SEC(".maps");
 
 /*
- * Copies the first `want` (<= PG_MAX_CAPTURE) payload bytes of the call described by `a` to dst,
- * which must be followed by at least PG_MAX_CAPTURE more bytes of the same map value (the verifier
- * checks offset + length against the whole value). Returns the bytes copied, or -1 on a fault.
+ * Copies the first `want` (<= max) payload bytes of the call described by `a` to dst, which must be
+ * followed by at least `max` more bytes of the same map value (the verifier checks offset + length
+ * against the whole value). `max` is a power of two and a constant at every call site (the masks
+ * below are what the verifier bounds offsets by). Returns the bytes copied, or -1 on a fault.
  */
-static __always_inline long capture(__u8 *dst, const struct io_args *a, __u64 want)
+static __always_inline long capture_upto(__u8 *dst, const struct io_args *a, __u64 want, const __u64 max)
 {
 	__u64 off = 0;
 
-	if (want > PG_MAX_CAPTURE)
-		want = PG_MAX_CAPTURE;
+	if (want > max)
+		want = max;
 	if (a->iovcnt == 0) {
 		if (bpf_probe_read_user(dst, want, (const void *)a->ptr))
 			return -1;
@@ -57,14 +58,20 @@ static __always_inline long capture(__u8 *dst, const struct io_args *a, __u64 wa
 		n = iov.iov_len;
 		if (n > want - off)
 			n = want - off;
-		if (n > PG_MAX_CAPTURE)
-			n = PG_MAX_CAPTURE;
-		/* off < want <= PG_MAX_CAPTURE, so the mask changes nothing but proves the bound. */
-		if (bpf_probe_read_user(dst + (off & (PG_MAX_CAPTURE - 1)), n, iov.iov_base))
+		if (n > max)
+			n = max;
+		/* off < want <= max, so the mask changes nothing but proves the bound. */
+		if (bpf_probe_read_user(dst + (off & (max - 1)), n, iov.iov_base))
 			return -1;
 		off += n;
 	}
 	return off;
+}
+
+/* capture_upto() of at most PG_MAX_CAPTURE bytes: a request's or a response's prefix. */
+static __always_inline long capture(__u8 *dst, const struct io_args *a, __u64 want)
+{
+	return capture_upto(dst, a, want, PG_MAX_CAPTURE);
 }
 
 /* The 5 bytes that end the call's data (which is `ret` bytes long), for the chunked-end check.

@@ -22,10 +22,11 @@
  *    the reader's buffer (it asked for exactly that many bytes: a length prefix): then more is
  *    coming, and the pair waits for PG_MIN_PREFIX bytes or a read that drains what was there.
  *
- * Known limits (pairing by direction): pipelined or multiplexed protocols (HTTP/2, Redis
- * pipelines, Kafka with several requests in flight) pair per turn: one record whose prefixes hold
- * several requests and replies, which user space splits where its decoder can (Redis, PostgreSQL);
- * HTTP/2 and TLS connections are recognised and skipped.
+ * Known limits (pairing by direction): pipelined protocols (Redis pipelines, Kafka with several
+ * requests in flight) pair per turn: one record whose prefixes hold several requests and replies,
+ * which user space splits where its decoder can (Redis, PostgreSQL); TLS ciphertext is recognised
+ * and skipped (the TLS probes pair its plaintext); HTTP/2 is recognised and handed to l7/http2.h,
+ * which ships every call as a chunk instead.
  */
 #ifndef PEREGRINE_L7_PAIRING_H
 #define PEREGRINE_L7_PAIRING_H
@@ -122,14 +123,19 @@ static __always_inline void l7_on_close(struct conn_key *key, struct conn *c, __
 	c->inflight = 0;
 }
 
-/* Ciphertext, or frames direction pairing cannot follow: stop looking at this connection. */
+/*
+ * Ciphertext: stop looking at this connection. HTTP/2, whose frames direction pairing cannot
+ * follow: from now on its calls go out as chunks (l7/http2.h), this one first. True for both.
+ */
 static __always_inline bool skip_if_undecodable(struct conn_key *key, struct conn *c, const __u8 *p, long len)
 {
-	bool tls = is_tls(p, len);
-
-	if (!tls && !is_http2_preface(p, len))
+	if (is_http2_preface(p, len)) {
+		h2_start(key, c);
+		return true;
+	}
+	if (!is_tls(p, len))
 		return false;
-	count(tls ? PG_CNT_TLS_SKIPPED : PG_CNT_HTTP2_SKIPPED);
+	count(PG_CNT_TLS_SKIPPED);
 	c->flags |= CONN_F_SKIP;
 	bpf_map_delete_elem(&inflight, key); /* nothing more will be paired here */
 	c->inflight = 0;
@@ -185,8 +191,11 @@ static __always_inline void l7_request(struct conn_key *key, struct conn *c, str
 		got = 0;
 	}
 	got = launder(&s->stash, got, PG_MAX_CAPTURE);
-	if (skip_if_undecodable(key, c, r->payload, got))
+	if (skip_if_undecodable(key, c, r->payload, got)) {
+		if (c->flags & CONN_F_H2) /* the call that carries the preface is chunk 0 */
+			h2_chunk(key, c, a, ret, c->direction == PG_DIR_OUTBOUND, now);
 		return;
+	}
 	r->method = http_method(r->payload, got);
 	r->protocol = r->method != PG_HTTP_NONE ? PG_PROTO_HTTP : PG_PROTO_UNKNOWN;
 	/* A short prefix may still turn out to be HTTP once it grows (see l7_request_more). */
@@ -253,6 +262,8 @@ static __always_inline void l7_request_more(struct conn_key *key, struct conn *c
 		return;
 	len = prefix_append(r->payload, r->len, a, ret);
 	r->len = len;
+	/* HTTP/2 recognised only now (the preface came in pieces): user space gets chunks from the
+	 * next call on, without the preface, and will not trust that connection's frames. */
 	if (skip_if_undecodable(key, c, r->payload, len))
 		return;
 	if (r->protocol == PG_PROTO_UNKNOWN) {

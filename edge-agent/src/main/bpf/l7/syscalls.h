@@ -65,9 +65,14 @@ static __always_inline void l7_io(struct conn_key *key, struct conn *c, struct i
 	__u64 now;
 	__u8 io = is_write ? IO_WRITE : IO_READ;
 
+	now = bpf_ktime_get_ns();
+	if (c->flags & CONN_F_H2) {
+		/* Multiplexed: every call goes to user space, which follows the streams. */
+		h2_chunk(key, c, a, ret, is_write, now);
+		return;
+	}
 	/* The client writes requests and reads responses; the server the other way round. */
 	request_dir = (c->direction == PG_DIR_OUTBOUND) == is_write;
-	now = bpf_ktime_get_ns();
 	if (c->last_io == io) {
 		if (c->inflight) {
 			if (request_dir)

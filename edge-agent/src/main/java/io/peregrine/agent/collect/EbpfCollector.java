@@ -5,11 +5,13 @@ import io.peregrine.agent.Emitter;
 import io.peregrine.agent.ebpf.ConnectionRecord;
 import io.peregrine.agent.ebpf.EbpfSensor;
 import io.peregrine.agent.ebpf.EbpfSensorConfig;
+import io.peregrine.agent.ebpf.Http2Chunk;
 import io.peregrine.agent.ebpf.L7Record;
 import io.peregrine.agent.ebpf.ProcessRecord;
 import io.peregrine.agent.ebpf.SensorListener;
 import io.peregrine.agent.ebpf.SensorRecord;
 import io.peregrine.agent.ebpf.SensorStats;
+import io.peregrine.agent.l7.http2.Http2Stats;
 import io.peregrine.agent.metrics.AgentMetrics;
 import io.peregrine.schema.ConnectionEvent;
 import io.peregrine.schema.L7Event;
@@ -54,7 +56,11 @@ import org.slf4j.LoggerFactory;
  * {@code peregrine_agent_l7_decode_failures_total{protocol}}, {@code peregrine_agent_l7_unrecognised_total},
  * {@code peregrine_agent_ebpf_unowned_total}, {@code peregrine_agent_ebpf_mapping_errors_total},
  * {@code peregrine_agent_ebpf_queue_drops_total}, the gauge {@code peregrine_agent_ebpf_queue_records}
- * and the gauge {@code peregrine_agent_ebpf_running}.
+ * and the gauge {@code peregrine_agent_ebpf_running}. HTTP/2 ({@link Http2Chunk}s, followed by
+ * {@link SensorEvents}): {@code peregrine_agent_ebpf_http2_connections_total},
+ * {@code peregrine_agent_http2_streams_total}, {@code peregrine_agent_http2_broken_total{reason}},
+ * {@code peregrine_agent_http2_streams_lost_total}, {@code peregrine_agent_http2_evicted_total} and the
+ * gauge {@code peregrine_agent_http2_connections}.
  */
 public final class EbpfCollector implements Collector, SensorListener {
 
@@ -94,6 +100,7 @@ public final class EbpfCollector implements Collector, SensorListener {
   private final SensorEvents events;
   private final SensorCoverage coverage;
   private final LongAdder l7Records;
+  private final LongAdder http2Chunks;
   private final LongAdder connectionRecords;
   private final LongAdder processRecords;
   private final LongAdder mappingErrors;
@@ -119,6 +126,7 @@ public final class EbpfCollector implements Collector, SensorListener {
     String records = "peregrine_agent_ebpf_records_total";
     String recordsHelp = "Records received from the eBPF sensor, by type";
     this.l7Records = metrics.counter(records, recordsHelp, "type", "l7");
+    this.http2Chunks = metrics.counter(records, recordsHelp, "type", "http2_chunk");
     this.connectionRecords = metrics.counter(records, recordsHelp, "type", "connection");
     this.processRecords = metrics.counter(records, recordsHelp, "type", "process");
     this.mappingErrors = metrics.counter("peregrine_agent_ebpf_mapping_errors_total",
@@ -138,7 +146,24 @@ public final class EbpfCollector implements Collector, SensorListener {
         counter(metrics, SensorStats::inflightFailures, problems, problemsHelp, "problem", "request_untracked"),
         counter(metrics, SensorStats::requestsReplaced, problems, problemsHelp, "problem", "request_unpaired"),
         counter(metrics, SensorStats::captureFaults, problems, problemsHelp, "problem", "capture_fault"),
+        counter(metrics, SensorStats::http2Connections, "peregrine_agent_ebpf_http2_connections_total",
+            "Connections the kernel recognised as HTTP/2 (their calls come as chunks)"),
     };
+    Http2Stats h2 = events.http2Stats();
+    metrics.counter("peregrine_agent_http2_streams_total", "HTTP/2 and gRPC streams reported as L7 events",
+        h2::streams);
+    String broken = "peregrine_agent_http2_broken_total";
+    String brokenHelp = "HTTP/2 connections no longer followed (frames or HPACK table lost; no more events), by reason";
+    for (Http2Stats.Break b : Http2Stats.Break.values()) {
+      metrics.counter(broken, brokenHelp, () -> h2.broken(b), "reason", b.name().toLowerCase(java.util.Locale.ROOT));
+    }
+    metrics.counter("peregrine_agent_http2_streams_lost_total",
+        "HTTP/2 streams not reported: in flight when their connection broke, or beyond the open-stream limit",
+        () -> h2.streamsLost() + h2.streamLimitHits());
+    metrics.counter("peregrine_agent_http2_evicted_total",
+        "HTTP/2 connections forgotten to bound memory while still open", h2::evicted);
+    metrics.gauge("peregrine_agent_http2_connections", "HTTP/2 connections followed now",
+        events::http2Connections);
     metrics.counter("peregrine_agent_ebpf_loader_restarts_total", "Times the sensor's loader died and was restarted",
         () -> sensor == null ? 0 : sensor.restarts());
     metrics.gauge("peregrine_agent_ebpf_running", "1 while the eBPF sensor runs, else 0", () -> running ? 1 : 0);
@@ -233,6 +258,12 @@ public final class EbpfCollector implements Collector, SensorListener {
   }
 
   @Override
+  public void onHttp2(Http2Chunk chunk) {
+    http2Chunks.increment();
+    enqueue(chunk);
+  }
+
+  @Override
   public void onConnection(ConnectionRecord record) {
     connectionRecords.increment();
     enqueue(record);
@@ -264,6 +295,8 @@ public final class EbpfCollector implements Collector, SensorListener {
           }
           if (r instanceof L7Record l7) {
             map(l7);
+          } else if (r instanceof Http2Chunk h2) {
+            map(h2);
           } else if (r instanceof ConnectionRecord c) {
             map(c);
           } else if (r instanceof ProcessRecord p) {
@@ -292,8 +325,23 @@ public final class EbpfCollector implements Collector, SensorListener {
     out.emit(outputs.l7(), nodeKey, e, e.getTimestamp().toEpochMilli());
   }
 
+  private void map(Http2Chunk chunk) {
+    try {
+      synchronized (outputs.l7Lock()) {
+        events.http2(chunk).forEach(emitL7);
+      }
+    } catch (RuntimeException e) {
+      failed("http2", e);
+    }
+  }
+
   private void map(ConnectionRecord record) {
     try {
+      if (record.kind() == ConnectionRecord.Kind.CLOSE) {
+        synchronized (outputs.l7Lock()) {
+          events.http2Closed(record).forEach(emitL7);  // before the CLOSE forgets the connection
+        }
+      }
       synchronized (outputs.connectionsLock()) {
         ConnectionEvent e = events.connection(record);
         if (e != null) {

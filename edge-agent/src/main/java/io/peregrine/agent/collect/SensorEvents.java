@@ -1,12 +1,16 @@
 package io.peregrine.agent.collect;
 
 import io.peregrine.agent.ebpf.ConnectionRecord;
+import io.peregrine.agent.ebpf.Http2Chunk;
 import io.peregrine.agent.ebpf.L7Record;
 import io.peregrine.agent.ebpf.ProcessRecord;
 import io.peregrine.agent.l7.Decoders;
 import io.peregrine.agent.l7.Exchange;
 import io.peregrine.agent.l7.PreparedStatements;
 import io.peregrine.agent.l7.ProtocolDecoder;
+import io.peregrine.agent.l7.http2.Http2Connection;
+import io.peregrine.agent.l7.http2.Http2Connections;
+import io.peregrine.agent.l7.http2.Http2Stats;
 import io.peregrine.agent.procfs.IpAddress;
 import io.peregrine.agent.procfs.TcpState;
 import io.peregrine.schema.Collector;
@@ -21,6 +25,7 @@ import io.peregrine.schema.Side;
 import java.net.InetAddress;
 import java.nio.ByteBuffer;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -49,6 +54,11 @@ import java.util.function.Supplier;
  * so that an execution by statement name or id carries the statement's text
  * ({@link ProtocolDecoder#decode(byte[], byte[], PreparedStatements)}).
  *
+ * <p>HTTP/2 connections come as chunks, not pairs: {@link Http2Connections} follows their frames
+ * and streams, and each stream that ends becomes one event (HTTP2 or GRPC), timed from the chunk of
+ * its request's HEADERS to the chunk that ended its response; streams open at the connection's
+ * CLOSE go out as {@code timeout}.
+ *
  * <p>Not thread-safe: the sensor's thread owns it.
  */
 public final class SensorEvents {
@@ -60,6 +70,8 @@ public final class SensorEvents {
    * forgotten first: with {@link PreparedStatements#MAX_STATEMENTS} each, a few tens of MB at most.
    */
   static final int MAX_STATEMENT_CONNECTIONS = 4_096;
+  /** HTTP/2 connections followed at once (each holds two HPACK tables and its open streams). */
+  public static final int MAX_HTTP2_CONNECTIONS = 8_192;
 
   static final String TIMEOUT = "timeout";
   static final String UNKNOWN_STATUS = "unknown";
@@ -81,6 +93,7 @@ public final class SensorEvents {
   private final Map<Protocol, LongAdder> decodeFailures = new EnumMap<>(Protocol.class);
   private final LongAdder unrecognised = new LongAdder();
   private final LongAdder unowned = new LongAdder();
+  private final Http2Connections<Http2Chunk> http2 = new Http2Connections<>(MAX_HTTP2_CONNECTIONS);
   private Map<Tuple, Integer> ownersByTuple = Map.of();
   /** Text of the addresses seen lately: a host talks to few, and events name two each. */
   private final Map<IpAddress, String> addressTexts = new LinkedHashMap<>(256, 0.75f, true) {
@@ -141,6 +154,16 @@ public final class SensorEvents {
   /** Connection records whose owning process could not be found (no event). */
   public long unowned() {
     return unowned.sum();
+  }
+
+  /** What the HTTP/2 connections' followers saw and could not follow. */
+  public Http2Stats http2Stats() {
+    return http2.stats();
+  }
+
+  /** HTTP/2 connections followed now. */
+  public int http2Connections() {
+    return http2.size();
   }
 
   /** Connections whose protocol is remembered now. */
@@ -278,6 +301,60 @@ public final class SensorEvents {
           useKernelStatus ? s >= 500 : x.error(), x.traceparent(), x.dns(), x.kafka());
     }
     return x;
+  }
+
+  // ---------------------------------------------------------------------------------- HTTP/2
+
+  /** The events of the HTTP/2 streams this chunk ended (mostly none or one). */
+  public List<L7Event> http2(Http2Chunk c) {
+    List<L7Event> out = new ArrayList<>(2);
+    http2.chunk(c.connectionId(), c, c.seq(), c.fromClient(), c.payload(), c.total(), c.monotonicNanos(),
+        c.endMonotonicNanos(), (first, s) -> out.add(http2Event(first, s)));
+    return out;
+  }
+
+  /** The events of the streams still open on an HTTP/2 connection that closes (none for others). */
+  public List<L7Event> http2Closed(ConnectionRecord r) {
+    if (r.kind() != ConnectionRecord.Kind.CLOSE || r.connectionId() == 0) {
+      return List.of();
+    }
+    List<L7Event> out = new ArrayList<>(0);
+    http2.close(r.connectionId(), r.monotonicNanos(), (first, s) -> out.add(http2Event(first, s)));
+    return out;
+  }
+
+  /** A stream's event; {@code c} is its connection's first chunk (process, side, addresses). */
+  private L7Event http2Event(Http2Chunk c, Http2Connection.Stream s) {
+    Exchange x = s.exchange();
+    String status;
+    Integer statusCode;
+    boolean error;
+    if (!s.answered()) {
+      status = TIMEOUT;
+      statusCode = null;
+      error = true;
+    } else if (x.status() != null) {
+      status = x.status();
+      statusCode = x.statusCode();
+      error = x.error();
+    } else {
+      status = UNKNOWN_STATUS;
+      statusCode = null;
+      error = false;
+    }
+    // The kernel's clock maps linearly to wall-clock time: the stream's start from the chunk's.
+    Instant start = c.time().plusNanos(s.startNanos() - c.monotonicNanos());
+    boolean client = c.side() == L7Record.Side.CLIENT;
+    InetAddress clientAddress = client ? c.localAddress() : c.remoteAddress();
+    InetAddress serverAddress = client ? c.remoteAddress() : c.localAddress();
+    ProcessIdentities.Known who = identities.of(c.pid(), null);
+    return new L7Event(stamp.node(), stamp.agentRunId(), stamp.nextSeq(l7Topic), millis(start),
+        client ? Side.CLIENT : Side.SERVER, x.protocol(), who.instance(), c.pid(),
+        x.method(), x.resource(), x.serverName(), status, statusCode, error,
+        Math.max(0, s.endNanos() - s.startNanos()), s.requestBytes(), s.responseBytes(),
+        text(clientAddress), client ? c.localPort() : c.remotePort(),
+        text(serverAddress), client ? c.remotePort() : c.localPort(),
+        null /* actual_server_ip */, null /* actual_server_port */, c.tls(), x.traceparent(), null, null);
   }
 
   // --------------------------------------------------------------------------------- connections

@@ -364,6 +364,8 @@ public final class EbpfSensor implements AutoCloseable {
   private void dispatch(SensorRecord record) {
     if (record instanceof L7Record r) {
       listener.onL7(r);
+    } else if (record instanceof Http2Chunk r) {
+      listener.onHttp2(r);
     } else if (record instanceof ConnectionRecord r) {
       listener.onConnection(r);
     } else if (record instanceof ProcessRecord r) {

@@ -15,14 +15,18 @@ public final class RecordLayout {
   public static final int MAGIC = 0x4750;
   public static final int VERSION = 1;
   public static final int MAX_CAPTURE = 1024;
+  /** Largest payload of an HTTP/2 chunk. */
+  public static final int H2_MAX_CAPTURE = 8192;
   /** Bytes of the length prefix of a frame. */
   public static final int FRAME_PREFIX = 4;
-  /** Largest frame accepted: far above any record (an L7 record is at most 112 + 2 KiB). */
+  /** Largest frame accepted: far above any record (an L7 record is at most 112 + 2 KiB, an HTTP/2
+   * chunk 104 + 8 KiB). */
   public static final int MAX_FRAME = 64 * 1024;
 
   public static final int REC_CONN = 1;
   public static final int REC_L7 = 2;
   public static final int REC_PROC = 3;
+  public static final int REC_H2 = 4;
   public static final int REC_HELLO = 100;
   public static final int REC_STATS = 101;
 
@@ -66,7 +70,7 @@ public final class RecordLayout {
   public static final int CNT_REQ_REPLACED = 8;
   public static final int CNT_CAPTURE_FAULT = 9;
   public static final int CNT_TLS_SKIPPED = 10;
-  public static final int CNT_HTTP2_SKIPPED = 11;
+  public static final int CNT_HTTP2_CONNS = 11;
   public static final int CNT_PROG_MISSES = 12;
   public static final int CNT_PROG_RUN_NS = 13;
   public static final int CNT_PROG_RUNS = 14;
@@ -131,6 +135,20 @@ public final class RecordLayout {
   public static final int L7_LATENCY_NS = 88;
   public static final int L7_REQUEST_BYTES = 96;
   public static final int L7_RESPONSE_BYTES = 104;
+
+  // ---- struct pg_h2_rec (followed by len payload bytes)
+  public static final int H2_SIZE = 104;
+  public static final int H2_CONN_ID = 16;
+  public static final int H2_PID = 24;
+  public static final int H2_FD = 28;
+  public static final int H2_SEQ = 32;
+  public static final int H2_LEN = 36;
+  public static final int H2_SIDE = 38;
+  public static final int H2_IS_WRITE = 39;
+  public static final int H2_FLAGS = 40;
+  public static final int H2_TOTAL = 48;
+  public static final int H2_END_NS = 56;
+  public static final int H2_ADDR = 64;
 
   // ---- struct pg_proc_rec
   public static final int PROC_SIZE = 320;

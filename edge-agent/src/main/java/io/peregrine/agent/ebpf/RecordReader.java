@@ -60,6 +60,8 @@ public final class RecordReader {
         return l7(buf, off, len, clock);
       case REC_PROC:
         return process(buf, off, len, clock);
+      case REC_H2:
+        return http2(buf, off, len, clock);
       case REC_HELLO:
         return hello(buf, off, len);
       case REC_STATS:
@@ -156,6 +158,47 @@ public final class RecordReader {
         bytes(b, off + L7_SIZE + reqLen, respLen));
   }
 
+  static Http2Chunk http2(ByteBuffer b, int off, int len, KernelClock clock) throws MalformedRecordException {
+    need(len, H2_SIZE, "HTTP/2 chunk");
+    int n = u16(b, off + H2_LEN);
+    if (n > H2_MAX_CAPTURE) {
+      throw new MalformedRecordException(Reason.BAD_VALUE, "payload length " + n);
+    }
+    if (H2_SIZE + n != len) {
+      throw new MalformedRecordException(Reason.TOO_SHORT, "HTTP/2 chunk of " + len + " bytes with payload " + n);
+    }
+    long total = b.getLong(off + H2_TOTAL);
+    if (total < n) {
+      throw new MalformedRecordException(Reason.BAD_VALUE, "call of " + total + " bytes, " + n + " captured");
+    }
+    int sideCode = u8(b, off + H2_SIDE);
+    L7Record.Side side = switch (sideCode) {
+      case SIDE_CLIENT -> L7Record.Side.CLIENT;
+      case SIDE_SERVER -> L7Record.Side.SERVER;
+      default -> throw new MalformedRecordException(Reason.BAD_VALUE, "side " + sideCode);
+    };
+    int a = off + H2_ADDR;
+    int family = u16(b, a + ADDR_FAMILY);
+    long ts = b.getLong(off + HDR_TS_NS);
+    return new Http2Chunk(
+        clock.toInstant(ts),
+        ts,
+        b.getLong(off + H2_END_NS),
+        b.getLong(off + H2_CONN_ID),
+        b.getInt(off + H2_PID),
+        b.getInt(off + H2_FD),
+        u32(b, off + H2_SEQ),
+        side,
+        u8(b, off + H2_IS_WRITE) != 0,
+        u8(b, off + H2_FLAGS),
+        address(b, a + ADDR_LOCAL, family),
+        u16(b, a + ADDR_LOCAL_PORT),
+        address(b, a + ADDR_REMOTE, family),
+        u16(b, a + ADDR_REMOTE_PORT),
+        total,
+        bytes(b, off + H2_SIZE, n));
+  }
+
   static ProcessRecord process(ByteBuffer b, int off, int len, KernelClock clock)
       throws MalformedRecordException {
     need(len, PROC_SIZE, "process");
@@ -216,7 +259,7 @@ public final class RecordReader {
         b.getLong(c + 8 * CNT_REQ_REPLACED),
         b.getLong(c + 8 * CNT_CAPTURE_FAULT),
         b.getLong(c + 8 * CNT_TLS_SKIPPED),
-        b.getLong(c + 8 * CNT_HTTP2_SKIPPED),
+        b.getLong(c + 8 * CNT_HTTP2_CONNS),
         b.getLong(c + 8 * CNT_PROG_MISSES),
         b.getLong(c + 8 * CNT_PROG_RUN_NS),
         b.getLong(c + 8 * CNT_PROG_RUNS));

@@ -13,6 +13,9 @@ public interface SensorListener {
 
   void onL7(L7Record record);
 
+  /** A read or write of an HTTP/2 connection (the kernel does not pair those). */
+  default void onHttp2(Http2Chunk chunk) {}
+
   void onProcess(ProcessRecord record);
 
   /** The loader's counters, every {@code ebpf.stats.ms}. */

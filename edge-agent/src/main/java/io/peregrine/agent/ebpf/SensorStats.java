@@ -19,7 +19,7 @@ import java.time.Instant;
  *     connection (pipelining, one-way messages)
  * @param captureFaults payload copies from user memory that failed
  * @param tlsConnectionsSkipped connections recognised as TLS and not captured further
- * @param http2ConnectionsSkipped connections recognised as HTTP/2 and not captured further
+ * @param http2Connections connections recognised as HTTP/2, whose calls come as {@link Http2Chunk}s
  * @param programMisses probe runs the kernel skipped because another probe was running on the CPU
  * @param programRunNanos time spent in the sensor's kernel programs, when ebpf.bpf.stats is on
  * @param programRuns runs of the sensor's kernel programs, when ebpf.bpf.stats is on
@@ -38,7 +38,7 @@ public record SensorStats(
     long requestsReplaced,
     long captureFaults,
     long tlsConnectionsSkipped,
-    long http2ConnectionsSkipped,
+    long http2Connections,
     long programMisses,
     long programRunNanos,
     long programRuns)

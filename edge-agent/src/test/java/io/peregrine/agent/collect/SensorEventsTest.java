@@ -1,5 +1,6 @@
 package io.peregrine.agent.collect;
 
+import static io.peregrine.agent.l7.http2.Http2Frames.*;
 import static java.nio.charset.StandardCharsets.US_ASCII;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
@@ -8,6 +9,7 @@ import io.peregrine.agent.cgroup.AppIdentifier;
 import io.peregrine.agent.cgroup.CgroupReader;
 import io.peregrine.agent.cgroup.ContainerMetadata;
 import io.peregrine.agent.ebpf.ConnectionRecord;
+import io.peregrine.agent.ebpf.Http2Chunk;
 import io.peregrine.agent.ebpf.L7Record;
 import io.peregrine.agent.ebpf.ProcessRecord;
 import io.peregrine.agent.ebpf.RecordLayout;
@@ -458,5 +460,60 @@ class SensorEventsTest {
     } catch (java.net.UnknownHostException e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  // -------------------------------------------------------------------------------------- HTTP/2
+
+  static Http2Chunk chunk(long seq, boolean write, byte[] bytes, long mono) {
+    // the observer is the server: it reads requests and writes responses
+    return new Http2Chunk(T0.plusNanos(mono - 1_000), mono, mono + 50, 99, 4242, 8, seq, L7Record.Side.SERVER, write,
+        RecordLayout.L7_F_TLS, LOOPBACK, 8443, address("10.0.0.9"), 51000, bytes.length, bytes);
+  }
+
+  @Test
+  void shouldMapEachHttp2StreamToAnEventAndCloseTheRest() {
+    SensorEvents events = events(Decoders.all(), noProc, null);
+    byte[] req1 = concat(preface(), frame(HEADERS, END_HEADERS | END_STREAM, 1,
+        block(indexed(3), literalIndexing(1, "api.example:443"), literalIndexing(31, "application/grpc"),
+            literalIndexing(4, "/shop.Cart/Add"))));
+    assertThat(events.http2(chunk(0, false, req1, 1_000))).isEmpty();
+    byte[] req3 = frame(HEADERS, END_HEADERS | END_STREAM, 3, block(indexed(3), indexed(64), indexed(63),
+        literalIndexing(4, "/shop.Cart/Remove")));
+    assertThat(events.http2(chunk(1, false, req3, 2_000))).isEmpty();
+    byte[] resp1 = concat(frame(HEADERS, END_HEADERS, 1, block(indexed(8), literalIndexing(31, "application/grpc"))),
+        frame(DATA, 0, 1, new byte[10]), frame(HEADERS, END_HEADERS | END_STREAM, 1, block(literalNew("grpc-status", "14"))));
+    List<L7Event> out = events.http2(chunk(2, true, resp1, 1_001_000));
+    assertThat(out).singleElement().satisfies(e -> {
+      assertThat(e.getProtocol()).isEqualTo(Protocol.GRPC);
+      assertThat(e.getSide()).isEqualTo(Side.SERVER);
+      assertThat(e.getMethod()).isEqualTo("POST");
+      assertThat(e.getResource()).isEqualTo("/shop.Cart/Add");
+      assertThat(e.getServerName()).isEqualTo("api.example");
+      assertThat(e.getStatus()).isEqualTo("grpc:UNAVAILABLE");
+      assertThat(e.getStatusCode()).isEqualTo(14);
+      assertThat(e.getError()).isTrue();
+      assertThat(e.getLatencyNs()).isEqualTo(1_001_050 - 1_000);
+      assertThat(e.getTimestamp()).isEqualTo(Instant.ofEpochMilli(T0.toEpochMilli()));
+      assertThat(e.getTls()).isTrue();
+      assertThat(e.getPid()).isEqualTo(4242);
+      assertThat(e.getServerIp()).isEqualTo("127.0.0.1");
+      assertThat(e.getServerPort()).isEqualTo(8443);
+      assertThat(e.getClientIp()).isEqualTo("10.0.0.9");
+      assertThat(e.getClientPort()).isEqualTo(51000);
+      assertThat(e.getRequestBytes()).isEqualTo(req1.length - preface().length);
+      assertThat(e.getResponseBytes()).isEqualTo(resp1.length);
+    });
+    assertThat(events.http2Connections()).isEqualTo(1);
+    // stream 3 never got its response: the close reports it as a timeout, and forgets the connection
+    List<L7Event> closed = events.http2Closed(new ConnectionRecord(ConnectionRecord.Kind.CLOSE, T0, 5_000_000, 99, 4242,
+        8, ConnectionRecord.Direction.INBOUND, 7, LOOPBACK, 8443, address("10.0.0.9"), 51000, 0, 0, 0, 0, 0, 0));
+    assertThat(closed).singleElement().satisfies(e -> {
+      assertThat(e.getResource()).isEqualTo("/shop.Cart/Remove");
+      assertThat(e.getStatus()).isEqualTo(SensorEvents.TIMEOUT);
+      assertThat(e.getError()).isTrue();
+      assertThat(e.getLatencyNs()).isEqualTo(5_000_000 - 2_000);
+    });
+    assertThat(events.http2Connections()).isZero();
+    assertThat(events.http2Stats().streams()).isEqualTo(2);
   }
 }

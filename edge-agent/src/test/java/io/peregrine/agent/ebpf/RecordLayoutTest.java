@@ -59,9 +59,11 @@ class RecordLayoutTest {
     c("PG_MAGIC", MAGIC);
     c("PG_VERSION", VERSION);
     c("PG_MAX_CAPTURE", MAX_CAPTURE);
+    c("PG_H2_MAX_CAPTURE", H2_MAX_CAPTURE);
     c("PG_REC_CONN", REC_CONN);
     c("PG_REC_L7", REC_L7);
     c("PG_REC_PROC", REC_PROC);
+    c("PG_REC_H2", REC_H2);
     c("PG_REC_HELLO", REC_HELLO);
     c("PG_REC_STATS", REC_STATS);
     c("PG_CONN_OPEN", CONN_OPEN);
@@ -95,7 +97,7 @@ class RecordLayoutTest {
     c("PG_CNT_REQ_REPLACED", CNT_REQ_REPLACED);
     c("PG_CNT_CAPTURE_FAULT", CNT_CAPTURE_FAULT);
     c("PG_CNT_TLS_SKIPPED", CNT_TLS_SKIPPED);
-    c("PG_CNT_HTTP2_SKIPPED", CNT_HTTP2_SKIPPED);
+    c("PG_CNT_HTTP2_CONNS", CNT_HTTP2_CONNS);
     c("PG_CNT_PROG_MISSES", CNT_PROG_MISSES);
     c("PG_CNT_PROG_RUN_NS", CNT_PROG_RUN_NS);
     c("PG_CNT_PROG_RUNS", CNT_PROG_RUNS);
@@ -154,6 +156,18 @@ class RecordLayoutTest {
     f("pg_l7_rec.latency_ns", L7_LATENCY_NS, 8);
     f("pg_l7_rec.request_bytes", L7_REQUEST_BYTES, 8);
     f("pg_l7_rec.response_bytes", L7_RESPONSE_BYTES, 8);
+    s("pg_h2_rec", H2_SIZE);
+    f("pg_h2_rec.conn_id", H2_CONN_ID, 8);
+    f("pg_h2_rec.pid", H2_PID, 4);
+    f("pg_h2_rec.fd", H2_FD, 4);
+    f("pg_h2_rec.seq", H2_SEQ, 4);
+    f("pg_h2_rec.len", H2_LEN, 2);
+    f("pg_h2_rec.side", H2_SIDE, 1);
+    f("pg_h2_rec.is_write", H2_IS_WRITE, 1);
+    f("pg_h2_rec.flags", H2_FLAGS, 1);
+    f("pg_h2_rec.total", H2_TOTAL, 8);
+    f("pg_h2_rec.end_ns", H2_END_NS, 8);
+    f("pg_h2_rec.addr", H2_ADDR, ADDR_SIZE);
 
     s("pg_proc_rec", PROC_SIZE);
     f("pg_proc_rec.pid", PROC_PID, 4);
@@ -187,7 +201,8 @@ class RecordLayoutTest {
   @Test
   void shouldKeepRecordsWithinOneFrame() {
     assertThat(L7_SIZE + 2 * MAX_CAPTURE).isLessThan(MAX_FRAME);
-    assertThat(List.of(CONN_SIZE, L7_SIZE, PROC_SIZE, HELLO_SIZE, STATS_SIZE))
+    assertThat(H2_SIZE + H2_MAX_CAPTURE).isLessThan(MAX_FRAME);
+    assertThat(List.of(CONN_SIZE, L7_SIZE, H2_SIZE, PROC_SIZE, HELLO_SIZE, STATS_SIZE))
         .allSatisfy(size -> assertThat(size % 8).as("8-byte multiple").isZero());
   }
 }

@@ -84,6 +84,29 @@ class RecordReaderTest {
   }
 
   @Test
+  void shouldReadAnHttp2ChunkWithItsPayload() throws Exception {
+    byte[] payload = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(US_ASCII);
+
+    Http2Chunk c = (Http2Chunk) read(Records.http2(payload, 70_000, 0xfffffffeL, false, 6_000));
+
+    assertThat(c.payload()).isEqualTo(payload);
+    assertThat(c.total()).isEqualTo(70_000);
+    assertThat(c.seq()).isEqualTo(0xfffffffeL); // unsigned
+    assertThat(c.side()).isEqualTo(L7Record.Side.SERVER);
+    assertThat(c.write()).isFalse();
+    assertThat(c.fromClient()).isTrue(); // the server read it
+    assertThat(c.tls()).isTrue();
+    assertThat(c.time()).isEqualTo(CLOCK.toInstant(6_000));
+    assertThat(c.monotonicNanos()).isEqualTo(6_000);
+    assertThat(c.endMonotonicNanos()).isEqualTo(6_900);
+    assertThat(c.connectionId()).isEqualTo(78);
+    assertThat(c.localPort()).isEqualTo(8443);
+    assertThat(c.remotePort()).isEqualTo(51000);
+    assertThat(((Http2Chunk) read(Records.http2(new byte[H2_MAX_CAPTURE], H2_MAX_CAPTURE, 1, true, 1)))
+        .payload()).hasSize(H2_MAX_CAPTURE);
+  }
+
+  @Test
   void shouldReadExitStatusAndSignal() throws Exception {
     ByteBuffer exited = Records.record(REC_PROC, PROC_SIZE, 10);
     exited.put(PROC_KIND, (byte) PROC_EXIT);
@@ -144,6 +167,14 @@ class RecordReaderTest {
             b -> b.put(L7_PROTOCOL, (byte) 77)),
         bad("HTTP method", Reason.BAD_VALUE, Records.l7(new byte[0], new byte[0], 200, 0),
             b -> b.put(L7_METHOD, (byte) 10)),
+        bad("HTTP/2 payload beyond the record", Reason.TOO_SHORT, Records.http2(new byte[10], 10, 0, true, 0),
+            b -> b.putShort(H2_LEN, (short) 11)),
+        bad("HTTP/2 payload over the capture", Reason.BAD_VALUE, Records.http2(new byte[10], 10, 0, true, 0),
+            b -> b.putShort(H2_LEN, (short) (H2_MAX_CAPTURE + 1))),
+        bad("HTTP/2 call shorter than its capture", Reason.BAD_VALUE, Records.http2(new byte[10], 10, 0, true, 0),
+            b -> b.putLong(H2_TOTAL, 9)),
+        bad("HTTP/2 side", Reason.BAD_VALUE, Records.http2(new byte[0], 0, 0, true, 0), b -> b.put(H2_SIDE, (byte) 3)),
+        bad("short HTTP/2 chunk", Reason.TOO_SHORT, Records.record(REC_H2, 100, 0), b -> {}),
         bad("filename length", Reason.BAD_VALUE, Records.record(REC_PROC, PROC_SIZE, 0), b -> {
           b.put(PROC_KIND, (byte) PROC_EXEC);
           b.putShort(PROC_FILENAME_LEN, (short) 256);

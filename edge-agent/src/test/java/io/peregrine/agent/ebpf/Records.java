@@ -62,6 +62,23 @@ final class Records {
     return b;
   }
 
+  static ByteBuffer http2(byte[] payload, long total, long seq, boolean write, long tsNs) {
+    ByteBuffer b = record(REC_H2, H2_SIZE + payload.length, tsNs);
+    b.putLong(H2_CONN_ID, 78);
+    b.putInt(H2_PID, 4243);
+    b.putInt(H2_FD, 11);
+    b.putInt(H2_SEQ, (int) seq);
+    b.putShort(H2_LEN, (short) payload.length);
+    b.put(H2_SIDE, (byte) SIDE_SERVER);
+    b.put(H2_IS_WRITE, (byte) (write ? 1 : 0));
+    b.put(H2_FLAGS, (byte) L7_F_TLS);
+    b.putLong(H2_TOTAL, total);
+    b.putLong(H2_END_NS, tsNs + 900);
+    putIpv4(b, H2_ADDR, 0x7f00_0001, 8443, 0x7f00_0001, 51000);
+    b.put(H2_SIZE, payload);
+    return b;
+  }
+
   static ByteBuffer hello(long monoNs, long realtimeNs) {
     ByteBuffer b = record(REC_HELLO, HELLO_SIZE, monoNs);
     b.putInt(HELLO_LOADER_PID, 99);

@@ -4,7 +4,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
- * An HPACK decoder (RFC 7541) for one direction of one captured connection prefix: the static
+ * An HPACK decoder (RFC 7541) for one direction of one captured connection prefix, or of a whole
+ * connection ({@link Http2Connection}, which gives it every header block in order): the static
  * table, Huffman strings and a dynamic table built from the header blocks it is given, in order.
  *
  * <p>It keeps only what the HTTP/2 decoder reads: the values of the {@link #NAMES wanted header
@@ -102,6 +103,20 @@ final class Hpack {
     private int maxTableSize = DEFAULT_TABLE_SIZE;
     /** Scratch for literal names and values. */
     private byte[] scratch = new byte[64];
+    /**
+     * The decoder of a whole connection ({@link Http2Connection}): entry sizes are made exact as
+     * entries are added, since the blocks they came from are not kept.
+     */
+    private final boolean exactSizes;
+
+    /** A decoder for captured prefixes, reset per exchange. */
+    Hpack() {
+        this(false);
+    }
+
+    Hpack(boolean exactSizes) {
+        this.exactSizes = exactSizes;
+    }
 
     /** Empties the dynamic table and forgets the blocks decoded so far, to decode another capture. */
     void reset() {
@@ -119,21 +134,26 @@ final class Hpack {
     /**
      * Decodes the header block {@code buf[from, to)}, storing in {@code into[id]} the first value of
      * each wanted name it holds (when {@code into} is null the block only updates the table).
+     * Returns true when the whole block was read and every index it used was known; false when it
+     * was malformed or cut (decoding stopped there) or referred to entries this table never saw.
      */
-    void decodeBlock(byte[] buf, int from, int to, byte[][] into) {
+    boolean decodeBlock(byte[] buf, int from, int to, byte[][] into) {
         int[] pos = {from};
+        boolean known = true;
         while (pos[0] < to) {
             int b = buf[pos[0]] & 0xFF;
             if ((b & 0x80) != 0) {
                 int index = readInt(buf, pos, to, 7);
                 if (index <= 0) {
-                    return;
+                    return false;
                 }
-                emit(into, nameIdAt(index), valueAt(index));
+                int id = nameIdAt(index);
+                known &= id != UNKNOWN;
+                emit(into, id, valueAt(index));
             } else if ((b & 0xE0) == 0x20) {
                 int size = readInt(buf, pos, to, 5);
                 if (size < 0 || size > MAX_TABLE_SIZE) {
-                    return;
+                    return false;
                 }
                 maxTableSize = size;
                 evict(0);
@@ -141,7 +161,7 @@ final class Hpack {
                 boolean indexing = (b & 0xC0) == 0x40;
                 int index = readInt(buf, pos, to, indexing ? 6 : 4);
                 if (index < 0) {
-                    return;
+                    return false;
                 }
                 int id;
                 int nLen;
@@ -149,7 +169,7 @@ final class Hpack {
                     boolean huffman = pos[0] < to && (buf[pos[0]] & 0x80) != 0;
                     int encoded = readInt(buf, pos, to, 7);
                     if (encoded < 0 || pos[0] + encoded > to) {
-                        return;
+                        return false;
                     }
                     int nameFrom = pos[0];
                     pos[0] += encoded;
@@ -161,7 +181,7 @@ final class Hpack {
                     } else if (indexing) {
                         nLen = Huffman.decode(buf, nameFrom, nameFrom + encoded, null);
                         if (nLen < 0) {
-                            return;
+                            return false;
                         }
                     } else {
                         nLen = 0; // not wanted, not indexed: its length matters to nobody
@@ -169,12 +189,13 @@ final class Hpack {
                 } else {
                     id = nameIdAt(index);
                     nLen = nameLenAt(index);
+                    known &= id != UNKNOWN;
                 }
                 boolean keep = id >= 0 && into != null && into[id] == null;
                 if (id >= 0 && (keep || indexing)) {
                     byte[] v = readValue(buf, pos, to);
                     if (v == null) {
-                        return;
+                        return false;
                     }
                     if (keep) {
                         into[id] = v;
@@ -188,7 +209,7 @@ final class Hpack {
                 boolean huffman = pos[0] < to && (buf[pos[0]] & 0x80) != 0;
                 int encoded = readInt(buf, pos, to, 7);
                 if (encoded < 0 || pos[0] + encoded > to) {
-                    return;
+                    return false;
                 }
                 int valueFrom = pos[0];
                 pos[0] += encoded;
@@ -202,6 +223,7 @@ final class Hpack {
                 }
             }
         }
+        return known;
     }
 
     private static void emit(byte[][] into, int id, byte[] v) {
@@ -244,7 +266,7 @@ final class Hpack {
      * Huffman string is at {@code at} (offset << 32 | length) in it.
      */
     private void add(int id, int nLen, byte[] v, int size, byte[] source, long at) {
-        if (source != null && tableSize + size > maxTableSize) {
+        if (source != null && (exactSizes || tableSize + size > maxTableSize)) {
             size = nLen + decodedLength(source, at) + ENTRY_OVERHEAD;
             source = null;
         }

@@ -8,7 +8,10 @@ import io.peregrine.schema.Protocol;
 import java.nio.charset.StandardCharsets;
 
 /**
- * HTTP/2, and gRPC on it: the frames of the captured prefixes (after the connection preface when
+ * HTTP/2, and gRPC on it, from one exchange's captured prefixes (a connection the sensor saw
+ * without its preface, e.g. opened before the agent; connections seen from their preface come as
+ * chunks and are followed whole by {@link Http2Connection}, which shares {@link #exchange}): the
+ * frames of the captured prefixes (after the connection preface when
  * the capture starts with it), the header blocks decoded with {@link Hpack} (one dynamic table per
  * direction, built from the captured blocks), {@code :method}, {@code :path}, {@code :authority}
  * (else {@code host}) and {@code traceparent} of the request's first HEADERS frame, and
@@ -109,7 +112,14 @@ public final class Http2Decoder implements ProtocolDecoder {
         }
         byte[][] resp = new byte[Hpack.NAMES.length][];
         readHeaders(response, 0, hpack[1], stream, resp);
+        return exchange(req, resp, assumeGrpc);
+    }
 
+    /**
+     * The exchange of a stream from the wanted fields ({@link Hpack#NAMES}) of its request and of
+     * its response header blocks (headers, then trailers: the first value of a name wins).
+     */
+    static Exchange exchange(byte[][] req, byte[][] resp, boolean assumeGrpc) {
         boolean grpc = isGrpc(req[Hpack.CONTENT_TYPE]) || isGrpc(resp[Hpack.CONTENT_TYPE])
                 || (assumeGrpc && req[Hpack.CONTENT_TYPE] == null && resp[Hpack.CONTENT_TYPE] == null);
         String method = method(req[Hpack.METHOD]);
