@@ -30,7 +30,7 @@ class IncidentConfigTest {
                   state_ttl: 3d
                 """);
         assertThat(c).isEqualTo(new IncidentConfig(Duration.ofSeconds(5), 2, 4, 6, Duration.ofMinutes(30), Duration.ZERO,
-                Duration.ofMinutes(10), Duration.ofDays(3)));
+                Duration.ofMinutes(10), Duration.ofDays(3), Duration.ofHours(1)));
         assertThat(c.fireDelay()).isEqualTo(Duration.ofSeconds(5));
         assertThat(c.resolveDelay()).isEqualTo(Duration.ofSeconds(15));
     }

@@ -41,7 +41,7 @@ import org.junit.jupiter.api.Test;
 class IncidentPagingTest {
 
     private static final IncidentConfig CONFIG = new IncidentConfig(Duration.ofSeconds(10), 1, 1, 4,
-            Duration.ofMinutes(15), Duration.ofSeconds(10), Duration.ofMinutes(5), Duration.ofDays(7));
+            Duration.ofMinutes(15), Duration.ofSeconds(10), Duration.ofMinutes(5), Duration.ofDays(7), Duration.ofHours(1));
 
     private KeyedTwoInputStreamOperatorTestHarness<String, Signal, Control, Incident> correlator;
     private KeyedOneInputStreamOperatorTestHarness<String, Incident, PagerDutyEvent> pagerDuty;

@@ -27,7 +27,7 @@ class AlertHysteresisTest {
 
     private void open(int fireAfter, int resolveAfter, int flapMaxChanges, Duration stateTtl) throws Exception {
         IncidentConfig config = new IncidentConfig(Duration.ofSeconds(10), fireAfter, resolveAfter, flapMaxChanges,
-                Duration.ofMinutes(15), Duration.ZERO, Duration.ofMinutes(5), stateTtl);
+                Duration.ofMinutes(15), Duration.ZERO, Duration.ofMinutes(5), stateTtl, stateTtl.dividedBy(2));
         harness = new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(new AlertHysteresis(config)),
                 Alert::getFingerprint, Types.STRING, 1, 1, 0);
         harness.setup(Signal.typeInfo().createSerializer(new org.apache.flink.api.common.serialization.SerializerConfigImpl()));
