@@ -29,6 +29,7 @@ import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
 import org.apache.flink.streaming.api.TimeDomain;
 import org.apache.flink.streaming.api.functions.co.KeyedCoProcessFunction;
+import org.apache.flink.streaming.api.operators.StreamingRuntimeContext;
 import org.apache.flink.util.Collector;
 
 /**
@@ -113,7 +114,7 @@ public final class IncidentCorrelator extends KeyedCoProcessFunction<String, Sig
     private transient MapState<String, Long> staleEpisodes;
     /** Client app id to the app ids it calls, built from {@link #edges} on first use after a start. */
     private transient Map<String, Set<String>> dependencies;
-    /** Processing time of the first callback since this instance opened; stale checks count from it at the earliest. */
+    /** Processing time when this instance opened (a start or restore): stale checks count from it at the earliest. */
     private transient long startedAt;
 
     public IncidentCorrelator(IncidentConfig config) {
@@ -155,16 +156,11 @@ public final class IncidentCorrelator extends KeyedCoProcessFunction<String, Sig
         MapStateDescriptor<String, Long> se = new MapStateDescriptor<>("incident-stale-episodes", Types.STRING, Types.LONG);
         se.enableTimeToLive(ttl);
         staleEpisodes = getRuntimeContext().getMapState(se);
-        startedAt = Long.MIN_VALUE;
+        startedAt = ((StreamingRuntimeContext) getRuntimeContext()).getProcessingTimeService().getCurrentProcessingTime();
     }
 
-    /** Processing time now; the first call after a (re)start also marks the start ({@link #startedAt}). */
-    private long wallClock(Context ctx) {
-        long now = ctx.timerService().currentProcessingTime();
-        if (startedAt == Long.MIN_VALUE) {
-            startedAt = now;
-        }
-        return now;
+    private static long wallClock(Context ctx) {
+        return ctx.timerService().currentProcessingTime();
     }
 
     @Override
@@ -243,7 +239,6 @@ public final class IncidentCorrelator extends KeyedCoProcessFunction<String, Sig
     @Override
     public void onTimer(long timestamp, OnTimerContext ctx, Collector<Incident> out) throws Exception {
         if (ctx.timeDomain() == TimeDomain.PROCESSING_TIME) {
-            wallClock(ctx);
             resolveStale(timestamp, ctx, out);
             sweep();
             return;
