@@ -116,6 +116,8 @@ public final class IncidentCorrelator extends KeyedCoProcessFunction<String, Sig
     private transient Map<String, Set<String>> dependencies;
     /** Processing time when this instance opened (a start or restore): stale checks count from it at the earliest. */
     private transient long startedAt;
+    /** Whether {@link #wallClock} looked for open incidents without liveness since this instance opened. */
+    private transient boolean adopted;
 
     public IncidentCorrelator(IncidentConfig config) {
         this.config = config;
@@ -157,10 +159,31 @@ public final class IncidentCorrelator extends KeyedCoProcessFunction<String, Sig
         se.enableTimeToLive(ttl);
         staleEpisodes = getRuntimeContext().getMapState(se);
         startedAt = ((StreamingRuntimeContext) getRuntimeContext()).getProcessingTimeService().getCurrentProcessingTime();
+        adopted = false;
     }
 
-    private static long wallClock(Context ctx) {
-        return ctx.timerService().currentProcessingTime();
+    /** Processing time now; the first call of this instance also adopts incidents restored without liveness. */
+    private long wallClock(Context ctx) throws Exception {
+        long now = ctx.timerService().currentProcessingTime();
+        if (!adopted) {
+            adopted = true;
+            // Restored from a checkpoint of a version without stale checks: they start now.
+            for (Incident i : open.values()) {
+                if (!liveness.contains(i.getId())) {
+                    List<String> apps = new ArrayList<>();
+                    for (String fp : i.getAlertFingerprints()) {
+                        Signal m = members.get(fp);
+                        if (m != null && !apps.contains(m.appId())) {
+                            apps.add(m.appId());
+                        }
+                    }
+                    Liveness l = Liveness.of(now, now, apps);
+                    liveness.put(i.getId(), l);
+                    checkStaleAt(l, ctx);
+                }
+            }
+        }
+        return now;
     }
 
     @Override
@@ -239,6 +262,7 @@ public final class IncidentCorrelator extends KeyedCoProcessFunction<String, Sig
     @Override
     public void onTimer(long timestamp, OnTimerContext ctx, Collector<Incident> out) throws Exception {
         if (ctx.timeDomain() == TimeDomain.PROCESSING_TIME) {
+            wallClock(ctx);
             resolveStale(timestamp, ctx, out);
             sweep();
             return;
