@@ -82,6 +82,17 @@ class AlertHysteresisTest {
     }
 
     @Test
+    void shouldSignalAFiringVersionWithANewStartRightAfterAFiringOneAsNews() throws Exception {
+        open(1, 1, 4);
+        assertThat(send(alert("db", AlertStatus.FIRING, 100, 100))).containsExactly("firing @100");
+        // The same again, only later: nothing new.
+        assertThat(send(alert("db", AlertStatus.FIRING, 100, 200))).isEmpty();
+        // A new start without a resolve in between (it was lost): a new episode, which an incident
+        // closed as stale meanwhile must hear of.
+        assertThat(send(alert("db", AlertStatus.FIRING, 3_000, 3_000))).containsExactly("firing @3000");
+    }
+
+    @Test
     void shouldFireAfterThreeBadEvaluationsAndResolveAfterTwoGood() throws Exception {
         open(3, 2, 4);
         assertThat(send(alert("db", AlertStatus.FIRING, 100, 100))).isEmpty();
