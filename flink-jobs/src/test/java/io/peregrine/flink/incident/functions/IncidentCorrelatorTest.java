@@ -442,6 +442,44 @@ class IncidentCorrelatorTest {
     }
 
     @Test
+    void shouldCheckIncidentsRestoredFromAVersionWithoutStaleChecksForStalenessToo() throws Exception {
+        open(Duration.ZERO, Duration.ofHours(1));
+        wallClock(Duration.ZERO);
+        signal(firing("db", 100));
+        String id = watermark(100).get(0).getId();
+        // As a checkpoint of the previous version has it: the incident, without its liveness.
+        var backend = harness.getOperator().getKeyedStateBackend();
+        backend.setCurrentKey(IncidentCorrelator.SCOPE);
+        org.apache.flink.api.common.state.MapStateDescriptor<String, io.peregrine.flink.incident.records.Liveness> d =
+                new org.apache.flink.api.common.state.MapStateDescriptor<>("incident-liveness", Types.STRING,
+                        io.peregrine.flink.incident.records.Liveness.typeInfo());
+        d.enableTimeToLive(org.apache.flink.api.common.state.StateTtlConfig.newBuilder(Duration.ofHours(1))
+                .setUpdateType(org.apache.flink.api.common.state.StateTtlConfig.UpdateType.OnCreateAndWrite)
+                .setStateVisibility(org.apache.flink.api.common.state.StateTtlConfig.StateVisibility.NeverReturnExpired)
+                .build());
+        backend.getPartitionedState(org.apache.flink.runtime.state.VoidNamespace.INSTANCE,
+                org.apache.flink.runtime.state.VoidNamespaceSerializer.INSTANCE, d).clear();
+        var snapshot = harness.snapshot(1, 1);
+        harness.close();
+        IncidentConfig config = new IncidentConfig(Duration.ofSeconds(10), 1, 1, 4, Duration.ofMinutes(15),
+                Duration.ZERO, Duration.ofMinutes(5), Duration.ofHours(1), Duration.ofMinutes(30));
+        harness = new KeyedTwoInputStreamOperatorTestHarness<>(new KeyedCoProcessOperator<>(new IncidentCorrelator(config)),
+                s -> IncidentCorrelator.SCOPE, c -> IncidentCorrelator.SCOPE, Types.STRING);
+        harness.initializeState(snapshot);
+        harness.setProcessingTime(Duration.ofMinutes(5).toMillis());
+        harness.setStateTtlProcessingTime(Duration.ofMinutes(5).toMillis());
+        harness.open();
+        heartbeat("search"); // anything: the restored incident is adopted, its stale_after starts now
+        wallClock(Duration.ofMinutes(34));
+        assertThat(drain()).isEmpty();
+        wallClock(Duration.ofMinutes(35));
+        assertThat(drain()).singleElement().satisfies(i -> {
+            assertThat(i.getId()).isEqualTo(id);
+            assertThat(Incidents.staleReason(i)).isPresent();
+        });
+    }
+
+    @Test
     void shouldKeepAnIncidentOpenWhileItsMembersChangeOrTheirAppsReport() throws Exception {
         open(Duration.ZERO, Duration.ofHours(1));
         wallClock(Duration.ZERO);
