@@ -129,7 +129,7 @@ public final class FlinkJobs {
         DataStream<Alert> alerts = withAnomalies(SloWorkflow.alerts(windows,
                 KafkaSinks.alerts(endpoints, DeliveryGuarantee.EXACTLY_ONCE, tx + "-alerts"),
                 yaml.slo()), windows, endpoints, tx, yaml);
-        DataStream<Incident> incidents = IncidentWorkflow.define(alerts,
+        DataStream<Incident> incidents = IncidentWorkflow.define(alerts, windows,
                 KafkaSources.topology(endpoints, config.groupId() + "-topology", "flink/incident/topology-source"),
                 KafkaSources.silences(endpoints, config.groupId() + "-silences", "flink/incident/silences-source"),
                 KafkaSinks.incidents(endpoints, DeliveryGuarantee.EXACTLY_ONCE, tx + "-incidents"),

@@ -48,7 +48,6 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -156,8 +155,8 @@ class IncidentPipelineIT {
             JobClient second = start(config, yaml, Optional.of(checkpoint));
             try {
                 awaitAccepted(receiver, list -> list.contains("resolve"), Duration.ofSeconds(150));
-                List<Incident> incidents = read(topics.incidents(), i -> i.getAffectedApps().stream()
-                                .anyMatch(a -> a.getId().endsWith(run)),
+                List<Incident> incidents = TopicReader.read(KAFKA.bootstrapServers(), topics.incidents(), "read_committed",
+                        i -> i.getAffectedApps().stream().anyMatch(a -> a.getId().endsWith(run)),
                         list -> list.stream().anyMatch(i -> i.getStatus() == IncidentStatus.RESOLVED),
                         Duration.ofSeconds(60));
 
@@ -309,32 +308,6 @@ class IncidentPipelineIT {
     /** The newest retained checkpoint ({@code <dir>/<job id>/chk-N} with a {@code _metadata}). */
     private static Optional<Path> latestCheckpoint(Path dir) throws IOException {
         return FlinkJobs.latestCheckpoint(dir.toString());
-    }
-
-    private static <V> List<V> read(Topic<String, V> topic, Predicate<V> matching, Predicate<List<V>> done,
-                                    Duration timeout) {
-        List<V> out = new ArrayList<>();
-        try (KafkaConsumer<String, V> consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers(),
-                ConsumerConfig.GROUP_ID_CONFIG, "incident-it-reader-" + UUID.randomUUID(),
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"),
-                topic.keySerde().deserializer(), topic.valueSerde().deserializer())) {
-            consumer.subscribe(List.of(topic.name()));
-            long deadline = System.nanoTime() + timeout.toNanos();
-            long settleUntil = Long.MAX_VALUE;
-            while (System.nanoTime() < Math.min(deadline, settleUntil)) {
-                for (ConsumerRecord<String, V> r : consumer.poll(Duration.ofMillis(200))) {
-                    if (matching.test(r.value())) {
-                        out.add(r.value());
-                    }
-                }
-                if (settleUntil == Long.MAX_VALUE && done.test(out)) {
-                    settleUntil = System.nanoTime() + Duration.ofSeconds(2).toNanos();
-                }
-            }
-        }
-        return out;
     }
 
     private static byte[] utf8(String s) {

@@ -28,7 +28,10 @@ import java.util.Set;
  *   group_wait: 10s           # a new incident is first written this long after it opens, so that the
  *                             # root cause signalling in the next evaluations is in its first version (and page)
  *   group_window: 5m          # a related alert starting this long after an incident's latest one opens a new incident
- *   state_ttl: 7d             # open incidents and topology edges untouched this long are dropped
+ *   stale_after: 1h           # an open incident with no data this long (no alert change, no SLI window of its
+ *                             # applications) is resolved as stale, saying so; less than state_ttl
+ *   state_ttl: 7d             # open incidents and topology edges untouched this long are dropped (an open
+ *                             # incident with a last, stale version first)
  * </pre>
  *
  * Hysteresis counts in evaluations, not alert records: alerts are written when they change, so
@@ -36,7 +39,8 @@ import java.util.Set;
  * started", in event time (Prometheus' {@code for} and {@code keep_firing_for}).
  */
 public record IncidentConfig(Duration evaluationInterval, int fireAfter, int resolveAfter, int flapMaxChanges,
-                             Duration flapWindow, Duration groupWait, Duration groupWindow, Duration stateTtl)
+                             Duration flapWindow, Duration groupWait, Duration groupWindow, Duration stateTtl,
+                             Duration staleAfter)
         implements Serializable {
 
     public IncidentConfig {
@@ -64,11 +68,28 @@ public record IncidentConfig(Duration evaluationInterval, int fireAfter, int res
             throw new ConfigException("incidents.state_ttl", Durations.format(stateTtl),
                     "must be at least flapping.window and group_window");
         }
+        // A stale incident must get its last version while its state is still there to write it.
+        if (staleAfter.isNegative() || staleAfter.isZero() || staleAfter.compareTo(stateTtl) >= 0) {
+            throw new ConfigException("incidents.stale_after", Durations.format(staleAfter),
+                    "must be positive and less than state_ttl (" + Durations.format(stateTtl) + ")");
+        }
     }
 
     public static IncidentConfig defaults() {
         return new IncidentConfig(Duration.ofSeconds(10), 1, 3, 4, Duration.ofMinutes(15), Duration.ofSeconds(10),
-                Duration.ofMinutes(5), Duration.ofDays(7));
+                Duration.ofMinutes(5), Duration.ofDays(7), STALE_AFTER);
+    }
+
+    /** Default of {@code stale_after}, or half of a shorter {@code state_ttl}. */
+    static final Duration STALE_AFTER = Duration.ofHours(1);
+
+    /**
+     * How often an application that reports SLI windows tells the correlator it is alive
+     * ({@code AppHeartbeats}): a few times per {@code stale_after}, so that a reporting application's
+     * incident is never stale, and the correlator hears from each application rarely.
+     */
+    public Duration heartbeatEvery() {
+        return staleAfter.dividedBy(4).isZero() ? Duration.ofMillis(1) : staleAfter.dividedBy(4);
     }
 
     /** How long an alert must keep firing before it counts. */
@@ -96,8 +117,9 @@ public record IncidentConfig(Duration evaluationInterval, int fireAfter, int res
         }
         String p = "incidents";
         onlyKeys(node, p, Set.of("evaluation_interval", "fire_after", "resolve_after", "flapping", "group_wait",
-                "group_window", "state_ttl"));
+                "group_window", "state_ttl", "stale_after"));
         JsonNode flapping = node.get("flapping");
+        Duration ttl = duration(node, p, "state_ttl", d.stateTtl());
         onlyKeys(flapping, p + ".flapping", Set.of("max_changes", "window"));
         return new IncidentConfig(
                 duration(node, p, "evaluation_interval", d.evaluationInterval()),
@@ -108,7 +130,9 @@ public record IncidentConfig(Duration evaluationInterval, int fireAfter, int res
                 flapping == null ? d.flapWindow() : duration(flapping, p + ".flapping", "window", d.flapWindow()),
                 duration(node, p, "group_wait", d.groupWait()),
                 duration(node, p, "group_window", d.groupWindow()),
-                duration(node, p, "state_ttl", d.stateTtl()));
+                ttl,
+                duration(node, p, "stale_after",
+                        ttl.compareTo(STALE_AFTER.multipliedBy(2)) < 0 ? ttl.dividedBy(2) : STALE_AFTER));
     }
 
     private static Duration duration(JsonNode node, String path, String key, Duration fallback) {

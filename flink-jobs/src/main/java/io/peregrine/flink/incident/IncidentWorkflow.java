@@ -1,6 +1,7 @@
 package io.peregrine.flink.incident;
 
 import io.peregrine.flink.incident.functions.AlertHysteresis;
+import io.peregrine.flink.incident.functions.AppHeartbeats;
 import io.peregrine.flink.incident.functions.ChangelogWatermarks;
 import io.peregrine.flink.incident.functions.IncidentCorrelator;
 import io.peregrine.flink.incident.functions.ToControl;
@@ -12,6 +13,7 @@ import io.peregrine.schema.Alert;
 import io.peregrine.schema.DeadLetter;
 import io.peregrine.schema.Incident;
 import io.peregrine.schema.ServiceEdge;
+import io.peregrine.schema.ServiceSliWindow;
 import io.peregrine.schema.Silence;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.source.Source;
@@ -27,7 +29,8 @@ import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
  * <pre>
  * alerts ─▶ key by fingerprint ─▶ hysteresis, flapping, dedup ─▶ signals ─┐
  * topology source ─▶ to control ─┐                                        ├─▶ one key ─▶ correlate ─▶ incidents sink
- * silences source ─▶ to control ─┴──────────────────────────── union ─────┘                   └─▶ (returned, for notifiers)
+ * silences source ─▶ to control ─┤                                        │                   └─▶ (returned, for notifiers)
+ * SLI windows ─▶ heartbeats ─────┴──────────────────────────── union ─────┘
  *       └─ dead letters ─▶ dead-letter sink
  * </pre>
  *
@@ -39,8 +42,13 @@ public final class IncidentWorkflow {
     private IncidentWorkflow() {
     }
 
-    /** Adds the workflow and returns the incident stream (also written to {@code incidentSink}). */
-    public static DataStream<Incident> define(DataStream<Alert> alerts, Source<Decoded<ServiceEdge>, ?, ?> topology,
+    /**
+     * Adds the workflow and returns the incident stream (also written to {@code incidentSink}).
+     * {@code windows} are the SLI windows the alerts come from: evidence that an application still
+     * reports, so that its open incident is not stale while its alert fires unchanged.
+     */
+    public static DataStream<Incident> define(DataStream<Alert> alerts, DataStream<ServiceSliWindow> windows,
+                                              Source<Decoded<ServiceEdge>, ?, ?> topology,
                                               Source<Decoded<Silence>, ?, ?> silences, Sink<Incident> incidentSink,
                                               Sink<DeadLetter> deadLetterSink, IncidentConfig config) {
         var env = alerts.getExecutionEnvironment();
@@ -62,13 +70,19 @@ public final class IncidentWorkflow {
                 .setParallelism(1)
                 .process(ToControl.silences()).returns(Control.typeInfo()).setParallelism(1)
                 .name("silence-changes").uid("incident-silence-changes");
+        SingleOutputStreamOperator<Control> heartbeats = windows
+                .process(new AppHeartbeats(config.heartbeatEvery())).returns(Control.typeInfo())
+                .name("incident-heartbeats").uid("incident-heartbeats")
+                // Applied on arrival like the changelogs, and idle like them: event time stays the signals'.
+                .assignTimestampsAndWatermarks(ChangelogWatermarks.strategy())
+                .name("incident-heartbeat-watermarks").uid("incident-heartbeat-watermarks");
         edges.getSideOutput(DeadLetterSplitter.DEAD_LETTERS)
                 .union(silenceChanges.getSideOutput(DeadLetterSplitter.DEAD_LETTERS))
                 .sinkTo(deadLetterSink).name("incident-dead-letter-sink").uid("incident-dead-letter-sink");
 
         SingleOutputStreamOperator<Incident> incidents = signals
                 .keyBy(new Scope<>())
-                .connect(edges.union(silenceChanges).keyBy(new Scope<>()))
+                .connect(edges.union(silenceChanges, heartbeats).keyBy(new Scope<>()))
                 .process(new IncidentCorrelator(config))
                 .returns(new AvroTypeInfo<>(Incident.class))
                 // One key: more instances would idle (see IncidentCorrelator).

@@ -14,7 +14,8 @@ import java.util.Locale;
 /**
  * Incidents as plain JSON for receivers (field names as in {@code Incident.avsc}, times as ISO-8601
  * UTC, no Avro union wrappers, plus {@code merged_into}: the incident a resolved one was merged
- * into, else null), and the few phrases every receiver's text shares.
+ * into, else null; and {@code stale_reason}: why one was resolved as stale, without its alerts
+ * resolving, else null), and the few phrases every receiver's text shares.
  */
 public final class IncidentJson {
 
@@ -53,7 +54,8 @@ public final class IncidentJson {
         o.put("opened_at", i.getOpenedAt().toString())
                 .put("updated_at", i.getUpdatedAt().toString())
                 .put("resolved_at", i.getResolvedAt() == null ? null : i.getResolvedAt().toString())
-                .put("merged_into", Incidents.mergedInto(i).orElse(null));
+                .put("merged_into", Incidents.mergedInto(i).orElse(null))
+                .put("stale_reason", Incidents.staleReason(i).orElse(null));
         return o;
     }
 

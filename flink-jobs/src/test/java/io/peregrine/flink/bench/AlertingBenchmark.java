@@ -432,7 +432,7 @@ public final class AlertingBenchmark {
                         KafkaSinks.anomalies(endpoints, DeliveryGuarantee.EXACTLY_ONCE, run + "-anomalies"),
                         KafkaSinks.alerts(endpoints, DeliveryGuarantee.EXACTLY_ONCE, run + "-anomaly-alerts"),
                         AnomalyConfig.defaults()));
-        DataStream<Incident> incidents = IncidentWorkflow.define(alerts,
+        DataStream<Incident> incidents = IncidentWorkflow.define(alerts, windows,
                 KafkaSources.topology(endpoints, run + "-topology", "flink/incident/topology-source"),
                 KafkaSources.silences(endpoints, run + "-silences", "flink/incident/silences-source"),
                 KafkaSinks.incidents(endpoints, DeliveryGuarantee.EXACTLY_ONCE, run + "-incidents"),

@@ -30,9 +30,18 @@ class IncidentConfigTest {
                   state_ttl: 3d
                 """);
         assertThat(c).isEqualTo(new IncidentConfig(Duration.ofSeconds(5), 2, 4, 6, Duration.ofMinutes(30), Duration.ZERO,
-                Duration.ofMinutes(10), Duration.ofDays(3)));
+                Duration.ofMinutes(10), Duration.ofDays(3), Duration.ofHours(1)));
         assertThat(c.fireDelay()).isEqualTo(Duration.ofSeconds(5));
         assertThat(c.resolveDelay()).isEqualTo(Duration.ofSeconds(15));
+    }
+
+    @Test
+    void shouldResolveStaleIncidentsAfterAnHourByDefaultAndAlwaysBeforeTheirStateExpires() {
+        assertThat(IncidentConfig.defaults().staleAfter()).isEqualTo(Duration.ofHours(1));
+        assertThat(IncidentConfig.defaults().heartbeatEvery()).isEqualTo(Duration.ofMinutes(15));
+        assertThat(IncidentConfig.fromYaml("incidents: {stale_after: 20m}\n").staleAfter()).isEqualTo(Duration.ofMinutes(20));
+        // A state_ttl shorter than two hours: half of it, not an error for a key the user did not set.
+        assertThat(IncidentConfig.fromYaml("incidents: {state_ttl: 1h}\n").staleAfter()).isEqualTo(Duration.ofMinutes(30));
     }
 
     @Test
@@ -49,6 +58,11 @@ class IncidentConfigTest {
                 .isInstanceOf(ConfigException.class).hasMessageContaining("evaluation_interval");
         assertThatThrownBy(() -> IncidentConfig.fromYaml("incidents: {state_ttl: 1m}\n"))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("incidents.state_ttl");
+        assertThatThrownBy(() -> IncidentConfig.fromYaml("incidents: {stale_after: 7d}\n"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("incidents.stale_after")
+                .hasMessageContaining("less than state_ttl");
+        assertThatThrownBy(() -> IncidentConfig.fromYaml("incidents: {stale_after: 0s}\n"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("incidents.stale_after");
         assertThatThrownBy(() -> IncidentConfig.fromYaml("incidents: [1, 2]\n"))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("incidents");
         assertThatThrownBy(() -> IncidentConfig.fromYaml("incidents: {group_wait: 5m\n"))

@@ -41,11 +41,13 @@ import org.junit.jupiter.api.Test;
 class IncidentPagingTest {
 
     private static final IncidentConfig CONFIG = new IncidentConfig(Duration.ofSeconds(10), 1, 1, 4,
-            Duration.ofMinutes(15), Duration.ofSeconds(10), Duration.ofMinutes(5), Duration.ofDays(7));
+            Duration.ofMinutes(15), Duration.ofSeconds(10), Duration.ofMinutes(5), Duration.ofDays(7), Duration.ofHours(1));
 
     private KeyedTwoInputStreamOperatorTestHarness<String, Signal, Control, Incident> correlator;
     private KeyedOneInputStreamOperatorTestHarness<String, Incident, PagerDutyEvent> pagerDuty;
     private KeyedOneInputStreamOperatorTestHarness<String, Incident, IncidentNotice> changes;
+    /** Processing time (ms). */
+    private long wall = Long.MIN_VALUE;
     /** Every version written, in order. */
     private final List<Incident> written = new ArrayList<>();
 
@@ -67,6 +69,8 @@ class IncidentPagingTest {
             pagerDuty.initializeState(p);
             changes.initializeState(n);
         }
+        // The clock does not restart with the job.
+        correlator.setProcessingTime(wall);
         correlator.open();
         pagerDuty.open();
         changes.open();
@@ -90,6 +94,20 @@ class IncidentPagingTest {
     /** Advances event time; what PagerDuty and a receiver are told as a result. */
     private Heard watermark(int seconds) throws Exception {
         correlator.processWatermark1(new Watermark(at(seconds)));
+        return heard();
+    }
+
+    /** Advances processing time (timers and TTL); what PagerDuty and a receiver are told as a result. */
+    private Heard wallClock(Duration sinceStart) throws Exception {
+        wall = sinceStart.toMillis();
+        for (var h : List.of(correlator, pagerDuty, changes)) {
+            h.setStateTtlProcessingTime(sinceStart.toMillis());
+        }
+        correlator.setProcessingTime(sinceStart.toMillis());
+        return heard();
+    }
+
+    private Heard heard() throws Exception {
         List<Incident> versions = List.copyOf(correlator.extractOutputValues());
         correlator.getOutput().clear();
         written.addAll(versions);
@@ -166,6 +184,49 @@ class IncidentPagingTest {
         assertThat(changes.numKeyedStateEntries()).isZero();
         assertThat(correlator.numKeyedStateEntries()).isOne();
         assertThat(correlator.numEventTimeTimers()).isZero();
+    }
+
+    @Test
+    void shouldResolveTheOpenPageOfAStaleIncidentOnceAcrossRestoresAndPageAnewWhenItFiresAgain() throws Exception {
+        wallClock(Duration.ZERO);
+        topology();
+        signal(firing("db", 100));
+        signal(firing("orders", 100));
+        assertThat(watermark(110)).isEqualTo(new Heard(List.of("trigger db"), List.of("trigger db")));
+        // The agent dies: nothing more is heard. The job restarts at 10m; its downtime is not
+        // silence, so the incident has stale_after (1h) from the restart to hear from its apps.
+        wallClock(Duration.ofMinutes(10));
+        checkpointAndRestore();
+        assertThat(wallClock(Duration.ofMinutes(10))).isEqualTo(new Heard(List.of(), List.of()));
+        assertThat(wallClock(Duration.ofMinutes(60))).isEqualTo(new Heard(List.of(), List.of()));
+        OperatorSubtaskState c = correlator.snapshot(2, 2);
+        OperatorSubtaskState p = pagerDuty.snapshot(2, 2);
+        OperatorSubtaskState n = changes.snapshot(2, 2);
+        Heard stale = wallClock(Duration.ofMinutes(70));
+        assertThat(stale).isEqualTo(new Heard(List.of("resolve db"), List.of("resolve db")));
+        Incident last = written.get(written.size() - 1);
+        assertThat(io.peregrine.flink.incident.functions.Incidents.staleReason(last)).isPresent();
+
+        // Restored from the checkpoint taken before it (the resolve's transaction was aborted): it is
+        // decided again, once. Restored after it: not again.
+        close();
+        open(c, p, n);
+        assertThat(wallClock(Duration.ofMinutes(129))).isEqualTo(new Heard(List.of(), List.of()));
+        assertThat(wallClock(Duration.ofMinutes(130))).isEqualTo(new Heard(List.of("resolve db"), List.of("resolve db")));
+        checkpointAndRestore();
+        assertThat(wallClock(Duration.ofMinutes(300))).isEqualTo(new Heard(List.of(), List.of()));
+
+        // A late resolve of a member pages nothing; the alert firing again is a new incident, paged once.
+        signal(resolved("orders", 100, 5_000));
+        assertThat(watermark(5_000)).isEqualTo(new Heard(List.of(), List.of()));
+        signal(firing("db", 5_100));
+        Heard again = watermark(5_110);
+        assertThat(again.pagerDuty()).singleElement().satisfies(e -> assertThat(e).startsWith("trigger "));
+        assertThat(written.get(written.size() - 1).getId()).isNotEqualTo(last.getId());
+        signal(resolved("db", 5_100, 5_200));
+        assertThat(watermark(5_200).pagerDuty()).singleElement().satisfies(e -> assertThat(e).startsWith("resolve "));
+        assertThat(pagerDuty.numKeyedStateEntries()).isZero();
+        assertThat(changes.numKeyedStateEntries()).isZero();
     }
 
     @Test

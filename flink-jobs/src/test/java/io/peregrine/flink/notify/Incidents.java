@@ -19,6 +19,13 @@ final class Incidents {
                 .setUpdatedAt(T.plusSeconds(updatedAtOffsetSeconds)).build();
     }
 
+    /** The last version of incident {@code id}, open until then, resolved as stale: nothing was heard of it. */
+    static Incident stale(String id, long updatedAtOffsetSeconds) {
+        Incident open = open(id, Severity.PAGE, 0);
+        return io.peregrine.flink.incident.functions.Incidents.stale(open, "no data for 1h",
+                open.getUpdatedAt().toEpochMilli() + updatedAtOffsetSeconds * 1000);
+    }
+
     /** The last version of incident {@code id}, open until then, merged into {@code into}. */
     static Incident merged(String id, String into, long updatedAtOffsetSeconds) {
         return io.peregrine.flink.incident.functions.Incidents.merged(open(id, Severity.PAGE, 0), into,

@@ -104,6 +104,10 @@ class OpsgenieReceiverTest {
         assertThat(body.has("responders")).isFalse();
         assertThat(r.notification(Incidents.resolved("id with/slash", 5), NotifyAction.RESOLVE).path())
                 .isEqualTo("v2/alerts/id%20with%2Fslash/close?identifierType=alias");
+        // Stale: closed, the note says it did not recover.
+        HttpNotification stale = r.notification(Incidents.stale("b", 30), NotifyAction.RESOLVE);
+        assertThat(stale.path()).isEqualTo("v2/alerts/b/close?identifierType=alias");
+        assertThat(JSON.readTree(stale.body()).get("note").asText()).contains("without a recovery: Stale: no data for 1h");
         // Merged into another incident: closed by its own alias, the note says where it went.
         HttpNotification merged = r.notification(Incidents.merged("b", "a", 30), NotifyAction.RESOLVE);
         assertThat(merged.path()).isEqualTo("v2/alerts/b/close?identifierType=alias");

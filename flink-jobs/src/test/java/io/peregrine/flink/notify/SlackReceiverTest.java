@@ -86,6 +86,9 @@ class SlackReceiverTest {
         assertThat(rb.at("/blocks/0/text/text").asText()).isEqualTo(":white_check_mark: Resolved: " + open.getTitle());
         assertThat(rb.toString()).contains("*Status*\\nResolved", "after 10m 30s");
 
+        JsonNode stale = JSON.readTree(r.notification(Incidents.stale(open.getId(), 60), NotifyAction.RESOLVE).body());
+        assertThat(stale.at("/blocks/0/text/text").asText()).isEqualTo(":grey_question: Resolved, no data: " + open.getTitle());
+        assertThat(stale.toString()).contains("*Status*\\nResolved as stale (not recovered)").contains("Stale: no data for 1h");
         JsonNode merged = JSON.readTree(r.notification(Incidents.merged(open.getId(), "other-id", 60), NotifyAction.RESOLVE)
                 .body());
         assertThat(merged.at("/blocks/0/text/text").asText()).isEqualTo(":twisted_rightwards_arrows: Merged: " + open.getTitle());

@@ -117,6 +117,9 @@ class WebhookReceiverTest {
                 .body());
         assertThat(merged.at("/incident/status").asText()).isEqualTo("RESOLVED");
         assertThat(merged.at("/incident/merged_into").asText()).isEqualTo("other-id");
+        assertThat(merged.at("/incident/stale_reason").isNull()).isTrue();
+        JsonNode stale = JSON.readTree(r.notification(Incidents.stale(open.getId(), 60), NotifyAction.RESOLVE).body());
+        assertThat(stale.at("/incident/stale_reason").asText()).startsWith("Stale: no data for 1h");
         assertThat(got.body()).doesNotContain(SECRET);
     }
 
@@ -162,6 +165,9 @@ class WebhookReceiverTest {
         JsonNode mp = JSON.readTree(r.notification(Incidents.merged(open.getId(), "other-id", 120), NotifyAction.RESOLVE).body());
         assertThat(mp.get("status").asText()).isEqualTo("resolved");
         assertThat(mp.at("/alerts/0/annotations/merged_into").asText()).isEqualTo("other-id");
+        JsonNode sp = JSON.readTree(r.notification(Incidents.stale(open.getId(), 120), NotifyAction.RESOLVE).body());
+        assertThat(sp.at("/alerts/0/status").asText()).isEqualTo("resolved");
+        assertThat(sp.at("/alerts/0/annotations/stale_reason").asText()).startsWith("Stale: no data for 1h");
 
         JsonNode digest = JSON.readTree(r.digest(List.of(
                 new IncidentNotice(Incidents.open("a", Severity.PAGE, 1), NotifyAction.TRIGGER),

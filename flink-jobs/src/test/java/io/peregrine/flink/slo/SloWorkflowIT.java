@@ -3,6 +3,7 @@ package io.peregrine.flink.slo;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.groups.Tuple.tuple;
 
+import io.peregrine.flink.TopicReader;
 import io.peregrine.flink.kafka.DeadLetters;
 import io.peregrine.flink.kafka.KafkaEndpoints;
 import io.peregrine.flink.kafka.KafkaSinks;
@@ -32,7 +33,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.function.Predicate;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.connector.base.DeliveryGuarantee;
@@ -43,7 +43,6 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -139,17 +138,18 @@ class SloWorkflowIT {
                 SloConfig.defaults());
         JobClient job = env.executeAsync(SloWorkflow.JOB_NAME);
         try {
-            List<Alert> alerts = read(topics.alerts(), "read_committed", a -> a.getApp().getId().endsWith(run),
+            List<Alert> alerts = TopicReader.read(KAFKA.bootstrapServers(), topics.alerts(), "read_committed",
+                    a -> a.getApp().getId().endsWith(run),
                     list -> list.stream().filter(a -> a.getStatus() == AlertStatus.RESOLVED).count() >= 2,
                     Duration.ofSeconds(120));
             if (alerts.isEmpty()) {
                 // Tell "never produced" from "produced, never committed" (a stuck transaction).
-                List<Alert> uncommitted = read(topics.alerts(), "read_uncommitted", a -> a.getApp().getId().endsWith(run),
-                        list -> !list.isEmpty(), Duration.ofSeconds(10));
+                List<Alert> uncommitted = TopicReader.read(KAFKA.bootstrapServers(), topics.alerts(), "read_uncommitted",
+                        a -> a.getApp().getId().endsWith(run), list -> !list.isEmpty(), Duration.ofSeconds(10));
                 throw new AssertionError("no committed alerts after 120 s; uncommitted ones: " + uncommitted.size()
                         + "; job status " + job.getJobStatus().get());
             }
-            List<DeadLetter> deadLetters = read(topics.dlq(), "read_committed",
+            List<DeadLetter> deadLetters = TopicReader.read(KAFKA.bootstrapServers(), topics.dlq(), "read_committed",
                     d -> d.getKey() != null && utf8(d.getKey()).endsWith(run), list -> list.size() >= 2,
                     Duration.ofSeconds(120));
 
@@ -193,37 +193,6 @@ class SloWorkflowIT {
         w.setAvailabilityGood(total - bad);
         w.setLatencyGood(total - bad);
         return w;
-    }
-
-    /**
-     * Reads {@code topic} from the beginning until {@code done} holds for the matching values
-     * (bounded by {@code timeout}), then a little longer to catch anything extra.
-     */
-    private static <K, V> List<V> read(Topic<K, V> topic, String isolation, Predicate<V> matching,
-                                       Predicate<List<V>> done, Duration timeout) {
-        List<V> out = new ArrayList<>();
-        try (KafkaConsumer<K, V> consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers(),
-                ConsumerConfig.GROUP_ID_CONFIG, "slo-it-reader-" + UUID.randomUUID(),
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolation),
-                topic.keySerde().deserializer(), topic.valueSerde().deserializer())) {
-            consumer.subscribe(List.of(topic.name()));
-            long deadline = System.nanoTime() + timeout.toNanos();
-            long settleUntil = Long.MAX_VALUE;
-            while (System.nanoTime() < Math.min(deadline, settleUntil)) {
-                for (ConsumerRecord<K, V> r : consumer.poll(Duration.ofMillis(200))) {
-                    if (matching.test(r.value())) {
-                        out.add(r.value());
-                    }
-                }
-                if (settleUntil == Long.MAX_VALUE && done.test(out)) {
-                    // Two more checkpoints' worth: a duplicate would show up now.
-                    settleUntil = System.nanoTime() + Duration.ofSeconds(2).toNanos();
-                }
-            }
-        }
-        return out;
     }
 
     private static byte[] utf8(String s) {

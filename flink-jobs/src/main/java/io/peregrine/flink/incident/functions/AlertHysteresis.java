@@ -22,7 +22,7 @@ import org.apache.flink.util.Collector;
  * <ul>
  *   <li><b>Dedup.</b> A version not newer ({@code updated_at}) than the latest one seen is a replay
  *       or a duplicate and is dropped; a version that changes nothing downstream sees (same status,
- *       severity and summary) sends nothing.</li>
+ *       severity, summary and start) sends nothing.</li>
  *   <li><b>Hysteresis.</b> A firing alert counts once it still fires {@code fire_after - 1}
  *       evaluations after it started; a resolved one once it stays resolved {@code resolve_after - 1}
  *       evaluations. A resolve that is followed by a new FIRING within that time never reaches the
@@ -84,8 +84,12 @@ public final class AlertHysteresis extends KeyedProcessFunction<String, Alert, S
             st.rawSince = now;
             st.changes = append(st.changes, now);
         }
+        // A firing version with a new start right after a firing one is a new episode whose resolve was
+        // lost: news, so that an incident closed as stale meanwhile is opened again. (After a raw
+        // resolve, a new start is the swallowed recovery of the hysteresis, not news.)
         boolean news = previous != null && firing && st.confirmed && (previous.getSeverity() != alert.getSeverity()
-                || !Objects.equals(previous.getSummary(), alert.getSummary()));
+                || !Objects.equals(previous.getSummary(), alert.getSummary())
+                || previous.getStatus() == AlertStatus.FIRING && !previous.getStartsAt().equals(alert.getStartsAt()));
         evaluate(st, now, news, ctx.timerService(), out);
     }
 

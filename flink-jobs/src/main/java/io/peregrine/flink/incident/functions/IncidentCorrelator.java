@@ -1,7 +1,9 @@
 package io.peregrine.flink.incident.functions;
 
 import io.peregrine.flink.incident.IncidentConfig;
+import io.peregrine.flink.config.Durations;
 import io.peregrine.flink.incident.records.Control;
+import io.peregrine.flink.incident.records.Liveness;
 import io.peregrine.flink.incident.records.Signal;
 import io.peregrine.schema.Incident;
 import io.peregrine.schema.IncidentStatus;
@@ -27,6 +29,7 @@ import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
 import org.apache.flink.streaming.api.TimeDomain;
 import org.apache.flink.streaming.api.functions.co.KeyedCoProcessFunction;
+import org.apache.flink.streaming.api.operators.StreamingRuntimeContext;
 import org.apache.flink.util.Collector;
 
 /**
@@ -66,14 +69,28 @@ import org.apache.flink.util.Collector;
  * silence's start and end re-evaluate open incidents, so one that outlives its silence gets a
  * version with an empty {@code silenced_by}, which notifiers then deliver.
  *
+ * <p><b>Stale incidents.</b> An open incident nothing is heard of for {@code stale_after} (no
+ * signal of a member, no heartbeat of a member's application, {@link AppHeartbeats}) is resolved
+ * with a last version saying why ({@link Incidents#stale}): the application vanished, its agent
+ * died, or a resolve was lost, and its page must not stay open for ever. So is one whose members
+ * have not changed for almost {@code state_ttl} (a resolve lost while the application still
+ * reports): its state, and its members' hysteresis state, are about to expire, after which its
+ * resolve could never be written. Processing time, like the TTL it precedes: when every input stops,
+ * event time stops too. The job's own downtime is not silence: after a (re)start each incident has
+ * {@code stale_after} again to hear from its applications (the backlog is read first). A resolve of
+ * a member after that finds no incident and is dropped; a member that fires again opens a new
+ * incident, under a new id, which pages anew.
+ *
  * <p><b>State.</b> Edges and silences mirror their compacted topics (tombstones delete; silences
- * are dropped when they end). Open incidents, their members and the fingerprint index are removed
- * when the incident resolves; TTL ({@code state_ttl}, processing time from each write) guards
- * against members whose resolve never comes, and against edges whose tombstone never comes. Timers:
- * one per pending instant, and a silence's start and end, deleted with the silence unless something
- * else needs that instant (event time); and a sweep {@code state_ttl} after writes (processing time,
- * coalesced to the minute), which removes what expired from the backend and from the in-memory
- * index of the service map ({@link #sweep}).
+ * are dropped when they end). Open incidents, their members, the fingerprint index and their
+ * {@link Liveness} are removed when the incident resolves; every change of a member re-writes all of
+ * its incident's entries, so they expire together, and never before the stale check above closed
+ * the incident. TTL ({@code state_ttl}, processing time from each write) still guards against edges
+ * whose tombstone never comes. Timers: one per pending instant, and a silence's start and end,
+ * deleted with the silence unless something else needs that instant (event time); a stale check per
+ * open incident and a sweep {@code state_ttl} after writes (processing time, coalesced to the
+ * minute; each fires both), the sweep removing what expired from the backend and from the
+ * in-memory index of the service map ({@link #sweep}).
  */
 public final class IncidentCorrelator extends KeyedCoProcessFunction<String, Signal, Control, Incident> {
     private static final long serialVersionUID = 1L;
@@ -91,8 +108,16 @@ public final class IncidentCorrelator extends KeyedCoProcessFunction<String, Sig
     private transient MapState<String, String> incidentOf;
     /** Open incidents a receiver heard of: {@link #NOTIFIED}, or {@link #PAGED} once one paged. */
     private transient MapState<String, Integer> heard;
+    /** When each open incident last heard of its alerts (processing time), for {@code stale_after}. */
+    private transient MapState<String, Liveness> liveness;
+    /** Fingerprint to the start of its firing episode, for members of incidents resolved as stale. */
+    private transient MapState<String, Long> staleEpisodes;
     /** Client app id to the app ids it calls, built from {@link #edges} on first use after a start. */
     private transient Map<String, Set<String>> dependencies;
+    /** Processing time when this instance opened (a start or restore): stale checks count from it at the earliest. */
+    private transient long startedAt;
+    /** Whether {@link #wallClock} looked for open incidents without liveness since this instance opened. */
+    private transient boolean adopted;
 
     public IncidentCorrelator(IncidentConfig config) {
         this.config = config;
@@ -126,6 +151,39 @@ public final class IncidentCorrelator extends KeyedCoProcessFunction<String, Sig
         MapStateDescriptor<String, Integer> h = new MapStateDescriptor<>("incident-heard", Types.STRING, Types.INT);
         h.enableTimeToLive(ttl);
         heard = getRuntimeContext().getMapState(h);
+        MapStateDescriptor<String, Liveness> l =
+                new MapStateDescriptor<>("incident-liveness", Types.STRING, Liveness.typeInfo());
+        l.enableTimeToLive(ttl);
+        liveness = getRuntimeContext().getMapState(l);
+        MapStateDescriptor<String, Long> se = new MapStateDescriptor<>("incident-stale-episodes", Types.STRING, Types.LONG);
+        se.enableTimeToLive(ttl);
+        staleEpisodes = getRuntimeContext().getMapState(se);
+        startedAt = ((StreamingRuntimeContext) getRuntimeContext()).getProcessingTimeService().getCurrentProcessingTime();
+        adopted = false;
+    }
+
+    /** Processing time now; the first call of this instance also adopts incidents restored without liveness. */
+    private long wallClock(Context ctx) throws Exception {
+        long now = ctx.timerService().currentProcessingTime();
+        if (!adopted) {
+            adopted = true;
+            // Restored from a checkpoint of a version without stale checks: they start now.
+            for (Incident i : open.values()) {
+                if (!liveness.contains(i.getId())) {
+                    List<String> apps = new ArrayList<>();
+                    for (String fp : i.getAlertFingerprints()) {
+                        Signal m = members.get(fp);
+                        if (m != null && !apps.contains(m.appId())) {
+                            apps.add(m.appId());
+                        }
+                    }
+                    Liveness l = Liveness.of(now, now, apps);
+                    liveness.put(i.getId(), l);
+                    checkStaleAt(l, ctx);
+                }
+            }
+        }
+        return now;
     }
 
     @Override
@@ -136,10 +194,36 @@ public final class IncidentCorrelator extends KeyedCoProcessFunction<String, Sig
         }
         pending.put(signal.fingerprint(), signal);
         ctx.timerService().registerEventTimeTimer(signal.at);
+        String id = incidentOf.get(signal.fingerprint());
+        if (id != null) {
+            seen(id, wallClock(ctx)); // evidence on arrival, even while event time waits for other inputs
+        }
+    }
+
+    /** Records evidence that incident {@code id} is alive. */
+    private void seen(String id, long now) throws Exception {
+        Liveness l = liveness.get(id);
+        if (l != null && l.seenAt < now) {
+            l.seenAt = now;
+            liveness.put(id, l);
+        }
     }
 
     @Override
     public void processElement2(Control control, Context ctx, Collector<Incident> out) throws Exception {
+        if (control.kind == Control.Kind.HEARTBEAT) {
+            long now = wallClock(ctx);
+            List<String> alive = new ArrayList<>();
+            for (Map.Entry<String, Liveness> e : liveness.entries()) {
+                if (e.getValue().apps.contains(control.key)) {
+                    alive.add(e.getKey());
+                }
+            }
+            for (String id : alive) {
+                seen(id, now);
+            }
+            return;
+        }
         if (control.kind == Control.Kind.EDGE) {
             if (control.isTombstone()) {
                 edges.remove(control.key);
@@ -171,13 +255,15 @@ public final class IncidentCorrelator extends KeyedCoProcessFunction<String, Sig
             release(old.getEndsAt().toEpochMilli(), ctx);
         }
         if (now != Long.MIN_VALUE) {
-            publish(Map.of(), now, out);
+            publish(Map.of(), now, wallClock(ctx), ctx, out);
         }
     }
 
     @Override
     public void onTimer(long timestamp, OnTimerContext ctx, Collector<Incident> out) throws Exception {
         if (ctx.timeDomain() == TimeDomain.PROCESSING_TIME) {
+            wallClock(ctx);
+            resolveStale(timestamp, ctx, out);
             sweep();
             return;
         }
@@ -189,9 +275,10 @@ public final class IncidentCorrelator extends KeyedCoProcessFunction<String, Sig
         }
         due.sort(Comparator.<Signal>comparingLong(s -> s.at).thenComparing(Signal::fingerprint));
         Map<String, List<String>> changed = new LinkedHashMap<>();
+        long wall = wallClock(ctx);
         for (Signal s : due) {
             pending.remove(s.fingerprint());
-            apply(s, changed, ctx, out);
+            apply(s, changed, wall, ctx, out);
         }
         List<String> ended = new ArrayList<>();
         for (Map.Entry<String, Silence> e : silences.entries()) {
@@ -202,7 +289,7 @@ public final class IncidentCorrelator extends KeyedCoProcessFunction<String, Sig
         for (String id : ended) {
             silences.remove(id);
         }
-        publish(changed, timestamp, out);
+        publish(changed, timestamp, wall, ctx, out);
         if (!due.isEmpty()) {
             sweepAfterTtl(ctx); // members, the index and incidents were written
         }
@@ -215,9 +302,82 @@ public final class IncidentCorrelator extends KeyedCoProcessFunction<String, Sig
      * timers, each at least {@code state_ttl} after the writes it stands for.
      */
     private void sweepAfterTtl(Context ctx) {
-        long every = Math.min(SWEEP_EVERY.toMillis(), Math.max(1, config.stateTtl().toMillis()));
+        long every = every();
         long due = ctx.timerService().currentProcessingTime() + config.stateTtl().toMillis();
         ctx.timerService().registerProcessingTimeTimer(due - Math.floorMod(due, every) + every);
+    }
+
+    /** Granularity of processing-time timers: {@link #SWEEP_EVERY}, finer only for a TTL of minutes (tests). */
+    private long every() {
+        return Math.min(SWEEP_EVERY.toMillis(), Math.max(1, config.stateTtl().toMillis() / 4));
+    }
+
+    /**
+     * When incident {@code l} is stale, unless heard of before: {@code stale_after} after the latest
+     * evidence (or the start of this instance, whichever is later), or the last timer tick before
+     * its state expires, {@code state_ttl} after its members last changed.
+     */
+    private long staleAt(Liveness l) {
+        long every = every();
+        long silent = Math.max(l.seenAt, startedAt) + config.staleAfter().toMillis();
+        long expires = l.changedAt + config.stateTtl().toMillis() - 1;
+        return Math.min(silent, expires - Math.floorMod(expires, every));
+    }
+
+    /** Registers the stale check of an incident, coalesced with the sweeps to {@link #every}, never later than due. */
+    private void checkStaleAt(Liveness l, Context ctx) {
+        long every = every();
+        long due = staleAt(l);
+        long rem = Math.floorMod(due, every);
+        ctx.timerService().registerProcessingTimeTimer(rem == 0 ? due : due - rem + every);
+    }
+
+    /**
+     * Resolves every open incident stale at {@code now} with a last version saying why, and removes
+     * it; re-registers the check of the others (one heard of since its check was set).
+     */
+    private void resolveStale(long now, OnTimerContext ctx, Collector<Incident> out) throws Exception {
+        List<Map.Entry<String, Liveness>> all = new ArrayList<>();
+        for (Map.Entry<String, Liveness> e : liveness.entries()) {
+            all.add(Map.entry(e.getKey(), e.getValue()));
+        }
+        all.sort(Map.Entry.comparingByKey());
+        for (Map.Entry<String, Liveness> e : all) {
+            String id = e.getKey();
+            Liveness l = e.getValue();
+            Incident last = open.get(id);
+            if (last == null) {
+                liveness.remove(id);
+                continue;
+            }
+            if (now < staleAt(l)) {
+                checkStaleAt(l, ctx);
+                continue;
+            }
+            if (last.getStatus() != IncidentStatus.UNKNOWN) { // a placeholder was never written: nobody to tell
+                boolean silent = now >= Math.max(l.seenAt, startedAt) + config.staleAfter().toMillis();
+                String why = silent
+                        ? "no data for " + Durations.format(config.staleAfter()) + " (no alert change, no SLI window of "
+                                + String.join(", ", l.apps) + " since " + Instant.ofEpochMilli(l.seenAt) + ")"
+                        : "no alert change since " + Instant.ofEpochMilli(l.changedAt) + ", and its state expires after "
+                                + Durations.format(config.stateTtl());
+                out.collect(Incidents.stale(last, why, ctx.timerService().currentWatermark()));
+            }
+            for (String fp : last.getAlertFingerprints()) {
+                Signal m = members.get(fp);
+                if (id.equals(incidentOf.get(fp))) {
+                    members.remove(fp);
+                    incidentOf.remove(fp);
+                    if (m != null && m.firing) {
+                        staleEpisodes.put(fp, m.alert.getStartsAt().toEpochMilli());
+                        sweepAfterTtl(ctx); // the episode is forgotten with its hysteresis state
+                    }
+                }
+            }
+            open.remove(id);
+            heard.remove(id);
+            liveness.remove(id);
+        }
     }
 
     /**
@@ -233,6 +393,7 @@ public final class IncidentCorrelator extends KeyedCoProcessFunction<String, Sig
         drain(members);
         drain(incidentOf);
         drain(heard);
+        drain(staleEpisodes);
         List<Incident> all = new ArrayList<>();
         open.values().forEach(all::add);
         for (Incident incident : all) {
@@ -243,9 +404,11 @@ public final class IncidentCorrelator extends KeyedCoProcessFunction<String, Sig
             if (!alive) {
                 open.remove(incident.getId());
                 heard.remove(incident.getId());
+                liveness.remove(incident.getId());
             }
         }
         drain(open);
+        drain(liveness);
     }
 
     /** Reads every entry, which removes those whose TTL expired, and the map itself once empty. */
@@ -264,8 +427,8 @@ public final class IncidentCorrelator extends KeyedCoProcessFunction<String, Sig
      * merging them into the oldest when it relates several (a database signalling after two of its
      * callers opened one each), or opens an incident.
      */
-    private void apply(Signal s, Map<String, List<String>> changed, OnTimerContext ctx, Collector<Incident> out)
-            throws Exception {
+    private void apply(Signal s, Map<String, List<String>> changed, long wall, OnTimerContext ctx,
+                       Collector<Incident> out) throws Exception {
         String id = incidentOf.get(s.fingerprint());
         if (id != null) {
             members.put(s.fingerprint(), s);
@@ -274,7 +437,8 @@ public final class IncidentCorrelator extends KeyedCoProcessFunction<String, Sig
             return;
         }
         if (!s.firing) {
-            return; // resolves an alert no open incident holds (e.g. dropped by TTL)
+            staleEpisodes.remove(s.fingerprint());
+            return; // resolves an alert no open incident holds (its incident went stale, or was dropped by TTL)
         }
         ServiceGraph graph = graph();
         List<Incident> related = new ArrayList<>();
@@ -302,9 +466,16 @@ public final class IncidentCorrelator extends KeyedCoProcessFunction<String, Sig
         related.sort(Comparator.<Incident>comparingInt(r -> -rank.get(r.getId())).thenComparing(OLDEST_FIRST));
         String target;
         if (related.isEmpty()) {
-            target = Incidents.id(s);
+            Long staleEpisode = staleEpisodes.get(s.fingerprint());
+            // The same firing episode as an incident resolved as stale: a new incident, not that one again.
+            target = staleEpisode != null && staleEpisode == s.alert.getStartsAt().toEpochMilli()
+                    ? Incidents.reopenedId(s) : Incidents.id(s);
+            staleEpisodes.remove(s.fingerprint());
             open.put(target, placeholder(target, s));
             ctx.timerService().registerEventTimeTimer(s.at + config.groupWait().toMillis());
+            Liveness l = Liveness.of(wall, wall, List.of(s.appId()));
+            liveness.put(target, l);
+            checkStaleAt(l, ctx);
         } else {
             target = related.get(0).getId();
             for (Incident absorbed : related.subList(1, related.size())) {
@@ -336,13 +507,15 @@ public final class IncidentCorrelator extends KeyedCoProcessFunction<String, Sig
         changed.remove(absorbed.getId());
         open.remove(absorbed.getId());
         heard.remove(absorbed.getId());
+        liveness.remove(absorbed.getId());
         if (absorbed.getStatus() != IncidentStatus.UNKNOWN) {
             out.collect(Incidents.merged(absorbed, target, now));
         }
     }
 
     /** Writes a version of every open incident that changed, or whose silencing changed at {@code now}. */
-    private void publish(Map<String, List<String>> changed, long now, Collector<Incident> out) throws Exception {
+    private void publish(Map<String, List<String>> changed, long now, long wall, Context ctx, Collector<Incident> out)
+            throws Exception {
         ServiceGraph graph = graph();
         List<Incident> all = new ArrayList<>();
         open.values().forEach(all::add);
@@ -351,9 +524,13 @@ public final class IncidentCorrelator extends KeyedCoProcessFunction<String, Sig
             String id = previous.getId();
             List<Signal> current = membersOf(id, previous.getAlertFingerprints(), changed);
             if (current.isEmpty()) {
-                open.remove(id); // every member expired (TTL)
+                open.remove(id); // every member expired (TTL: the job was down when it was due to go stale)
                 heard.remove(id);
+                liveness.remove(id);
                 continue;
+            }
+            if (changed.containsKey(id)) {
+                alive(id, current, wall, ctx);
             }
             boolean placeholder = previous.getStatus() == IncidentStatus.UNKNOWN;
             if (placeholder && now < previous.getUpdatedAt().toEpochMilli() + config.groupWait().toMillis()) {
@@ -375,6 +552,7 @@ public final class IncidentCorrelator extends KeyedCoProcessFunction<String, Sig
             if (next.getStatus() == IncidentStatus.RESOLVED) {
                 open.remove(id);
                 heard.remove(id);
+                liveness.remove(id);
                 for (Signal m : current) {
                     members.remove(m.fingerprint());
                     incidentOf.remove(m.fingerprint());
@@ -388,6 +566,31 @@ public final class IncidentCorrelator extends KeyedCoProcessFunction<String, Sig
                     heard.put(id, level);
                 }
             }
+        }
+    }
+
+    /**
+     * A member of incident {@code id} changed: re-writes every entry of the incident, so that they
+     * all expire together {@code state_ttl} from now, and records when, for the stale check.
+     */
+    private void alive(String id, List<Signal> current, long wall, Context ctx) throws Exception {
+        List<String> apps = new ArrayList<>();
+        for (Signal m : current) {
+            members.put(m.fingerprint(), m);
+            incidentOf.put(m.fingerprint(), id);
+            if (!apps.contains(m.appId())) {
+                apps.add(m.appId());
+            }
+        }
+        Integer h = heard.get(id);
+        if (h != null) {
+            heard.put(id, h);
+        }
+        Liveness before = liveness.get(id);
+        Liveness l = Liveness.of(wall, Math.max(wall, before == null ? wall : before.seenAt), apps);
+        liveness.put(id, l);
+        if (before == null) {
+            checkStaleAt(l, ctx);
         }
     }
 

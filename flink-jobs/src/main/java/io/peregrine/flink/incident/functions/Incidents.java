@@ -24,6 +24,8 @@ public final class Incidents {
 
     /** How the last version of an incident merged into another begins; {@link #mergedInto} reads it back. */
     static final String MERGED_INTO = "Merged into incident ";
+    /** How the last version of a stale incident begins; {@link #staleReason} reads it back. */
+    static final String STALE = "Stale: ";
 
     private Incidents() {
     }
@@ -50,6 +52,44 @@ public final class Incidents {
         }
         int end = s.indexOf(',', MERGED_INTO.length());
         return java.util.Optional.of(s.substring(MERGED_INTO.length(), end < 0 ? s.length() : end));
+    }
+
+    /**
+     * The last version of an open incident nothing was heard of for a while ({@code why}, e.g. "no
+     * data for 1h since ..."): RESOLVED although its alerts did not resolve, and saying so first in
+     * its summary, so that its pages close and nobody takes it for a recovery.
+     *
+     * @param now event time of this version (ms); updated_at still grows past the last version's
+     */
+    public static Incident stale(Incident last, String why, long now) {
+        long at = Math.max(now, last.getUpdatedAt().toEpochMilli() + 1);
+        return Incident.newBuilder(last)
+                .setStatus(IncidentStatus.RESOLVED)
+                .setSummary(STALE + why + "; resolved although its alerts did not resolve: the signal stopped, "
+                        + "it did not recover. " + last.getSummary())
+                .setUpdatedAt(Instant.ofEpochMilli(at))
+                .setResolvedAt(Instant.ofEpochMilli(at))
+                .build();
+    }
+
+    /** Why a RESOLVED version was resolved as stale ({@link #stale}), if it was: its summary's first sentence. */
+    public static java.util.Optional<String> staleReason(Incident i) {
+        String s = i.getSummary();
+        if (i.getStatus() != IncidentStatus.RESOLVED || s == null || !s.startsWith(STALE)) {
+            return java.util.Optional.empty();
+        }
+        int end = s.indexOf(". ");
+        return java.util.Optional.of(end < 0 ? s : s.substring(0, end + 1));
+    }
+
+    /**
+     * The id of an incident opened by {@code first} when an earlier incident of the same alert
+     * (same fingerprint and start) was resolved as stale: a new incident, under a new id, still
+     * name-based (the signal's time added) so a replay decides the same.
+     */
+    public static String reopenedId(Signal first) {
+        return UUID.nameUUIDFromBytes((first.fingerprint() + "@" + first.alert.getStartsAt().toEpochMilli() + "@" + first.at)
+                .getBytes(StandardCharsets.UTF_8)).toString();
     }
 
     /**

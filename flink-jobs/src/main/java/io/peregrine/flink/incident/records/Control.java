@@ -12,15 +12,16 @@ import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
 /**
  * One change of the incident stage's slowly changing inputs, both compacted topics: an edge of the
  * service map ({@code peregrine.topology}) or a silence ({@code peregrine.silences}), or the
- * tombstone that deletes one (value null). The two share one input of the correlator, which has
- * only two. A Flink POJO with explicit type information ({@link #typeInfo}).
+ * tombstone that deletes one (value null); or a heartbeat of an application. They share one input
+ * of the correlator, which has only two. A Flink POJO with explicit type information ({@link #typeInfo}).
  */
 public class Control {
 
-    public enum Kind { EDGE, SILENCE }
+    /** HEARTBEAT: an application still reports SLI windows ({@code AppHeartbeats}), evidence its incidents are not stale. */
+    public enum Kind { EDGE, SILENCE, HEARTBEAT }
 
     public Kind kind;
-    /** The record key: {@code client->server} for an edge, the silence id for a silence. */
+    /** The record key: {@code client->server} for an edge, the silence id for a silence, the app id for a heartbeat. */
     public String key;
     /** The edge, for EDGE; null for its tombstone and for SILENCE. */
     public ServiceEdge edge;
@@ -46,8 +47,16 @@ public class Control {
         return c;
     }
 
+    /** That the application {@code appId} reported an SLI window. */
+    public static Control heartbeat(String appId) {
+        Control c = new Control();
+        c.kind = Kind.HEARTBEAT;
+        c.key = appId;
+        return c;
+    }
+
     public boolean isTombstone() {
-        return edge == null && silence == null;
+        return kind != Kind.HEARTBEAT && edge == null && silence == null;
     }
 
     public static TypeInformation<Control> typeInfo() {

@@ -28,7 +28,7 @@ import java.util.stream.Collectors;
  * Incidents as Opsgenie alerts (Alert API v2): an OPEN incident creates an alert whose
  * {@code alias} is the incident id, so Opsgenie de-duplicates a re-sent or updated create into the
  * same alert; a RESOLVED one closes it ({@code POST v2/alerts/<alias>/close?identifierType=alias}),
- * with a note naming the incident it was merged into, if it was.
+ * with a note naming the incident it was merged into, if it was, or saying it went stale.
  * Priority from severity: PAGE is P1, TICKET (and UNKNOWN, which consumers treat as a ticket) P3,
  * INFO P5. Opsgenie's limits are applied: message 130 characters, alias 512, description 15000.
  * The API key is added per attempt ({@code Authorization: GenieKey <key>}), never stored with the
@@ -92,6 +92,8 @@ public final class OpsgenieReceiver implements IncidentReceiver {
                     .put("note", Incidents.mergedInto(i)
                             .map(into -> "Merged by Peregrine at " + i.getResolvedAt() + " after " + after
                                     + " into incident " + into + " (the alert with that alias), which carries on.")
+                            .or(() -> Incidents.staleReason(i).map(why -> "Closed by Peregrine at " + i.getResolvedAt()
+                                    + " after " + after + ", without a recovery: " + why))
                             .orElse("Resolved by Peregrine at " + i.getResolvedAt() + " after " + after));
             return new HttpNotification(name(), i.getId(), id, action.label(),
                     "v2/alerts/" + URLEncoder.encode(alias, StandardCharsets.UTF_8).replace("+", "%20")

@@ -71,8 +71,9 @@ public final class SlackReceiver implements IncidentReceiver {
     public HttpNotification notification(Incident i, NotifyAction action) {
         boolean resolved = action == NotifyAction.RESOLVE;
         String mergedInto = resolved ? Incidents.mergedInto(i).orElse(null) : null;
+        boolean stale = resolved && Incidents.staleReason(i).isPresent();
         String state = mergedInto != null ? ":twisted_rightwards_arrows: Merged"
-                : resolved ? ":white_check_mark: Resolved" : action == NotifyAction.UPDATE ? severityIcon(i) + " Updated"
+                : stale ? ":grey_question: Resolved, no data" : resolved ? ":white_check_mark: Resolved" : action == NotifyAction.UPDATE ? severityIcon(i) + " Updated"
                 : severityIcon(i) + " " + severityName(i.getSeverity());
         String header = truncate(state + ": " + i.getTitle(), HEADER_MAX);
         ObjectNode body = base(header + (resolved ? "" : " — " + i.getSummary()));
@@ -81,7 +82,8 @@ public final class SlackReceiver implements IncidentReceiver {
                 .put("emoji", true);
         section(blocks, escape(i.getSummary()));
         ArrayNode fields = blocks.addObject().put("type", "section").putArray("fields");
-        field(fields, "Status", mergedInto != null ? "Merged into " + mergedInto : resolved ? "Resolved" : "Open");
+        field(fields, "Status", mergedInto != null ? "Merged into " + mergedInto
+                : stale ? "Resolved as stale (not recovered)" : resolved ? "Resolved" : "Open");
         field(fields, "Severity", severityName(i.getSeverity()));
         field(fields, "Probable root cause", i.getRootCause() == null ? "undetermined" : appText(i.getRootCause()));
         field(fields, "Opened", i.getOpenedAt().toString());

@@ -36,8 +36,8 @@ import java.util.TreeMap;
  * {@code severity}, {@code relation} (to the root cause: root, client, …; {@code affected} without
  * evidence) and {@code root_cause}; annotations {@code summary} (the incident title),
  * {@code description} (the app's evidence, else the incident summary) and
- * {@code root_cause_reasoning}, and {@code merged_into} on the resolve of an incident merged into
- * another. As in Alertmanager, values that change (times, texts) are
+ * {@code root_cause_reasoning}, {@code merged_into} on the resolve of an incident merged into
+ * another, and {@code stale_reason} on the resolve of a stale one. As in Alertmanager, values that change (times, texts) are
  * annotations, never labels; {@code fingerprint} is a hash of the labels (16 hex digits);
  * {@code endsAt} is Go's zero time while firing. {@code commonLabels} and
  * {@code commonAnnotations} are the pairs all alerts share. A digest of held-back incidents is one
@@ -133,6 +133,7 @@ public final class AlertmanagerPayload {
                 annotations.put("root_cause_reasoning", i.getRootCauseReasoning());
             }
             Incidents.mergedInto(i).ifPresent(into -> annotations.put("merged_into", into));
+            Incidents.staleReason(i).ifPresent(why -> annotations.put("stale_reason", why));
             ObjectNode a = JSON.createObjectNode().put("status", resolved ? "resolved" : "firing");
             ObjectNode l = a.putObject("labels");
             labels.forEach(l::put);

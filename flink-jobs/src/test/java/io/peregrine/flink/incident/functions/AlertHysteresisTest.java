@@ -27,7 +27,7 @@ class AlertHysteresisTest {
 
     private void open(int fireAfter, int resolveAfter, int flapMaxChanges, Duration stateTtl) throws Exception {
         IncidentConfig config = new IncidentConfig(Duration.ofSeconds(10), fireAfter, resolveAfter, flapMaxChanges,
-                Duration.ofMinutes(15), Duration.ZERO, Duration.ofMinutes(5), stateTtl);
+                Duration.ofMinutes(15), Duration.ZERO, Duration.ofMinutes(5), stateTtl, stateTtl.dividedBy(2));
         harness = new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(new AlertHysteresis(config)),
                 Alert::getFingerprint, Types.STRING, 1, 1, 0);
         harness.setup(Signal.typeInfo().createSerializer(new org.apache.flink.api.common.serialization.SerializerConfigImpl()));
@@ -79,6 +79,17 @@ class AlertHysteresisTest {
         assertThat(send(alert("db", AlertStatus.RESOLVED, 100, 2_000))).isEmpty();
         assertThat(watermark(3_000)).isEmpty();
         assertNoStateOrTimers();
+    }
+
+    @Test
+    void shouldSignalAFiringVersionWithANewStartRightAfterAFiringOneAsNews() throws Exception {
+        open(1, 1, 4);
+        assertThat(send(alert("db", AlertStatus.FIRING, 100, 100))).containsExactly("firing @100");
+        // The same again, only later: nothing new.
+        assertThat(send(alert("db", AlertStatus.FIRING, 100, 200))).isEmpty();
+        // A new start without a resolve in between (it was lost): a new episode, which an incident
+        // closed as stale meanwhile must hear of.
+        assertThat(send(alert("db", AlertStatus.FIRING, 3_000, 3_000))).containsExactly("firing @3000");
     }
 
     @Test

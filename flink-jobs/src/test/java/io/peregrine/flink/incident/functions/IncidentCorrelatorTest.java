@@ -8,6 +8,7 @@ import static io.peregrine.flink.incident.Fixtures.resolved;
 import static io.peregrine.flink.incident.Fixtures.silence;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.peregrine.flink.incident.Fixtures;
 import io.peregrine.flink.incident.IncidentConfig;
 import io.peregrine.flink.incident.records.Control;
 import io.peregrine.flink.incident.records.Signal;
@@ -45,7 +46,7 @@ class IncidentCorrelatorTest {
             harness.close();
         }
         IncidentConfig config = new IncidentConfig(Duration.ofSeconds(10), 1, 1, 4, Duration.ofMinutes(15),
-                groupWait, Duration.ofMinutes(5), stateTtl);
+                groupWait, Duration.ofMinutes(5), stateTtl, stateTtl.dividedBy(2));
         harness = new KeyedTwoInputStreamOperatorTestHarness<>(new KeyedCoProcessOperator<>(new IncidentCorrelator(config)),
                 s -> IncidentCorrelator.SCOPE, c -> IncidentCorrelator.SCOPE, Types.STRING);
         harness.open();
@@ -336,15 +337,165 @@ class IncidentCorrelatorTest {
         assertThat(harness.numEventTimeTimers()).isZero();
         assertThat(harness.numKeyedStateEntries()).isPositive();
 
-        // Past the TTL: the edges (no tombstones came) and the search incident expire, and the sweep
-        // removes them from the backend; nothing is written for them.
+        // Nothing is heard of search for stale_after (30m): its incident resolves, saying why.
+        wallClock(Duration.ofMinutes(29));
+        assertThat(drain()).isEmpty();
+        wallClock(Duration.ofMinutes(30));
+        assertThat(drain()).singleElement().satisfies(i -> {
+            assertThat(names(i.getAffectedApps())).containsExactly("search");
+            assertThat(i.getStatus()).isEqualTo(IncidentStatus.RESOLVED);
+            assertThat(Incidents.staleReason(i)).hasValueSatisfying(r -> assertThat(r).contains("no data for 30m"));
+        });
+
+        // Past the TTL: the edges (no tombstones came) and what is left of search (the start of its
+        // alert's episode) expire, and the sweep removes them from the backend.
         wallClock(Duration.ofSeconds(3630));
         assertThat(harness.numKeyedStateEntries()).isPositive(); // expired, not yet removed
-        wallClock(Duration.ofMinutes(61));
+        wallClock(Duration.ofMinutes(91));
         assertThat(drain()).isEmpty();
         assertThat(harness.numKeyedStateEntries()).isZero();
         assertThat(harness.numEventTimeTimers()).isZero();
         assertThat(harness.numProcessingTimeTimers()).isZero();
+    }
+
+    private void heartbeat(String app) throws Exception {
+        control(Control.heartbeat(Fixtures.app(app).getId()));
+    }
+
+    @Test
+    void shouldResolveAnIncidentHeardOfByNothingForStaleAfterOnceAndOpenANewOneWhenItsAlertFiresAgain() throws Exception {
+        open(Duration.ZERO, Duration.ofHours(1)); // stale_after 30m
+        wallClock(Duration.ZERO);
+        topology();
+        signal(firing("db", 100));
+        signal(firing("orders", 100));
+        Incident opened = watermark(100).get(0);
+        // The alerts fire on, unchanged; db still reports SLI windows at 20m, orders never again.
+        wallClock(Duration.ofMinutes(20));
+        heartbeat("db");
+        heartbeat("search"); // not a member: changes nothing
+        wallClock(Duration.ofMinutes(49));
+        assertThat(drain()).isEmpty();
+        wallClock(Duration.ofMinutes(50));
+        Incident stale = drain().get(0);
+        assertThat(stale.getId()).isEqualTo(opened.getId());
+        assertThat(stale.getStatus()).isEqualTo(IncidentStatus.RESOLVED);
+        assertThat(stale.getUpdatedAt()).isAfter(opened.getUpdatedAt());
+        assertThat(stale.getResolvedAt()).isNotNull();
+        assertThat(stale.getAlertFingerprints()).isEqualTo(opened.getAlertFingerprints());
+        assertThat(stale.getSummary()).startsWith("Stale: no data for 30m").contains("did not recover");
+        assertThat(Incidents.staleReason(stale)).hasValueSatisfying(r ->
+                assertThat(r).contains("k8s/shop/db").contains("k8s/shop/orders").endsWith("did not recover."));
+        wallClock(Duration.ofMinutes(55));
+        assertThat(drain()).isEmpty(); // once
+
+        // orders resolves after all: no incident holds it any more, nothing is written.
+        signal(resolved("orders", 100, 4_000));
+        assertThat(watermark(4_000)).isEmpty();
+        // db's alert fires again (the same episode, escalated): a new incident, under a new id.
+        Signal again = Signal.of(Fixtures.alert("db", io.peregrine.schema.AlertStatus.FIRING, 100, 4_010), true, false,
+                at(4_010));
+        again.alert.setSeverity(io.peregrine.schema.Severity.TICKET);
+        signal(again);
+        Incident reopened = watermark(4_010).get(0);
+        assertThat(reopened.getId()).isNotEqualTo(opened.getId());
+        assertThat(reopened.getStatus()).isEqualTo(IncidentStatus.OPEN);
+        assertThat(names(reopened.getAffectedApps())).containsExactly("db");
+        signal(resolved("db", 100, 4_100));
+        assertThat(watermark(4_100)).singleElement().satisfies(i -> {
+            assertThat(i.getId()).isEqualTo(reopened.getId());
+            assertThat(i.getStatus()).isEqualTo(IncidentStatus.RESOLVED);
+            assertThat(Incidents.staleReason(i)).isEmpty();
+        });
+
+        // Nothing left once the edges expired: no state, no timer.
+        wallClock(Duration.ofHours(3));
+        assertThat(drain()).isEmpty();
+        assertThat(harness.numKeyedStateEntries()).isZero();
+        assertThat(harness.numEventTimeTimers()).isZero();
+        assertThat(harness.numProcessingTimeTimers()).isZero();
+    }
+
+    @Test
+    void shouldResolveAnIncidentWhoseAlertsNeverChangeBeforeItsStateExpiresEvenWhileItsAppReports() throws Exception {
+        open(Duration.ZERO, Duration.ofHours(1));
+        wallClock(Duration.ZERO);
+        signal(firing("db", 100));
+        String id = watermark(100).get(0).getId();
+        // A resolve that was lost: db reports on, its alert never changes again.
+        for (int m = 15; m <= 55; m += 15) {
+            wallClock(Duration.ofMinutes(m));
+            heartbeat("db");
+            assertThat(drain()).isEmpty();
+        }
+        // Its state (and the alert's hysteresis state) expire at 60m: the last call comes before.
+        wallClock(Duration.ofMinutes(59));
+        assertThat(drain()).singleElement().satisfies(i -> {
+            assertThat(i.getId()).isEqualTo(id);
+            assertThat(i.getStatus()).isEqualTo(IncidentStatus.RESOLVED);
+            assertThat(Incidents.staleReason(i)).hasValueSatisfying(r -> assertThat(r).contains("no alert change since"));
+        });
+        wallClock(Duration.ofHours(3));
+        assertThat(drain()).isEmpty();
+        assertThat(harness.numKeyedStateEntries()).isZero();
+        assertThat(harness.numProcessingTimeTimers()).isZero();
+    }
+
+    @Test
+    void shouldCheckIncidentsRestoredFromAVersionWithoutStaleChecksForStalenessToo() throws Exception {
+        open(Duration.ZERO, Duration.ofHours(1));
+        wallClock(Duration.ZERO);
+        signal(firing("db", 100));
+        String id = watermark(100).get(0).getId();
+        // As a checkpoint of the previous version has it: the incident, without its liveness.
+        var backend = harness.getOperator().getKeyedStateBackend();
+        backend.setCurrentKey(IncidentCorrelator.SCOPE);
+        org.apache.flink.api.common.state.MapStateDescriptor<String, io.peregrine.flink.incident.records.Liveness> d =
+                new org.apache.flink.api.common.state.MapStateDescriptor<>("incident-liveness", Types.STRING,
+                        io.peregrine.flink.incident.records.Liveness.typeInfo());
+        d.enableTimeToLive(org.apache.flink.api.common.state.StateTtlConfig.newBuilder(Duration.ofHours(1))
+                .setUpdateType(org.apache.flink.api.common.state.StateTtlConfig.UpdateType.OnCreateAndWrite)
+                .setStateVisibility(org.apache.flink.api.common.state.StateTtlConfig.StateVisibility.NeverReturnExpired)
+                .build());
+        backend.getPartitionedState(org.apache.flink.runtime.state.VoidNamespace.INSTANCE,
+                org.apache.flink.runtime.state.VoidNamespaceSerializer.INSTANCE, d).clear();
+        var snapshot = harness.snapshot(1, 1);
+        harness.close();
+        IncidentConfig config = new IncidentConfig(Duration.ofSeconds(10), 1, 1, 4, Duration.ofMinutes(15),
+                Duration.ZERO, Duration.ofMinutes(5), Duration.ofHours(1), Duration.ofMinutes(30));
+        harness = new KeyedTwoInputStreamOperatorTestHarness<>(new KeyedCoProcessOperator<>(new IncidentCorrelator(config)),
+                s -> IncidentCorrelator.SCOPE, c -> IncidentCorrelator.SCOPE, Types.STRING);
+        harness.initializeState(snapshot);
+        harness.setProcessingTime(Duration.ofMinutes(5).toMillis());
+        harness.setStateTtlProcessingTime(Duration.ofMinutes(5).toMillis());
+        harness.open();
+        heartbeat("search"); // anything: the restored incident is adopted, its stale_after starts now
+        wallClock(Duration.ofMinutes(34));
+        assertThat(drain()).isEmpty();
+        wallClock(Duration.ofMinutes(35));
+        assertThat(drain()).singleElement().satisfies(i -> {
+            assertThat(i.getId()).isEqualTo(id);
+            assertThat(Incidents.staleReason(i)).isPresent();
+        });
+    }
+
+    @Test
+    void shouldKeepAnIncidentOpenWhileItsMembersChangeOrTheirAppsReport() throws Exception {
+        open(Duration.ZERO, Duration.ofHours(1));
+        wallClock(Duration.ZERO);
+        topology();
+        signal(firing("db", 100));
+        watermark(100);
+        wallClock(Duration.ofMinutes(25));
+        signal(firing("orders", 110)); // joins: the incident changed, and its TTL restarts
+        assertThat(watermark(110)).hasSize(1);
+        wallClock(Duration.ofMinutes(54));
+        assertThat(drain()).isEmpty();
+        heartbeat("orders");
+        wallClock(Duration.ofMinutes(83));
+        assertThat(drain()).isEmpty();
+        wallClock(Duration.ofMinutes(84));
+        assertThat(drain()).singleElement().satisfies(i -> assertThat(i.getStatus()).isEqualTo(IncidentStatus.RESOLVED));
     }
 
     @Test
