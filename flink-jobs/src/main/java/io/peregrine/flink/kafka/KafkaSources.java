@@ -40,8 +40,8 @@ public final class KafkaSources {
     /**
      * How the alerting job reads {@code peregrine.sli}: every field but the bins of the latency
      * sketch, which no detector reads (burn rates take the good/total counts, anomaly detection the
-     * decoded p99). Decoding them was a third of the source's time, a boxed {@code Long} for each of
-     * a few hundred bins per window; they are skipped in the bytes and decoded windows hold an empty
+     * decoded p99). Decoding them was over half of the source task's CPU samples (JFR), a boxed
+     * {@code Long} for each of a few hundred bins per window; they are skipped in the bytes and decoded windows hold an empty
      * {@code bin_counts} (the sketch's other fields, count, sum, min and max, are read).
      */
     public static AvroRecordDeserializer<ServiceSliWindow> sliDeserializer(KafkaEndpoints endpoints, String stage,
