@@ -3,6 +3,7 @@ package io.peregrine.flink.kafka;
 import io.peregrine.schema.dlq.DeadLetterRecords;
 import io.peregrine.schema.DeadLetter;
 import io.peregrine.schema.DeadLetterReason;
+import io.peregrine.schema.registry.SchemaRegistryClient;
 import io.peregrine.schema.serde.AvroDeserializer;
 import io.peregrine.schema.serde.MalformedRecordException;
 import io.peregrine.schema.topic.CleanupPolicy;
@@ -11,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.Objects;
+import org.apache.avro.Schema;
 import org.apache.avro.specific.SpecificRecordBase;
 import org.apache.flink.api.common.serialization.DeserializationSchema;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -42,6 +44,8 @@ public final class AvroRecordDeserializer<V extends SpecificRecordBase> implemen
     private final Class<V> valueType;
     private final String stage;
     private final RecordValidator<V> validator;
+    /** Reader schema (JSON) projecting {@code valueType}'s, or null to decode whole records. */
+    private final String projection;
 
     private transient AvroDeserializer<V> deserializer;
     private transient boolean compacted;
@@ -58,6 +62,25 @@ public final class AvroRecordDeserializer<V extends SpecificRecordBase> implemen
         this.valueType = Objects.requireNonNull(valueType, "valueType");
         this.stage = Objects.requireNonNull(stage, "stage");
         this.validator = Objects.requireNonNull(validator, "validator");
+        this.projection = null;
+    }
+
+    private AvroRecordDeserializer(AvroRecordDeserializer<V> whole, Schema readerSchema) {
+        this.endpoints = whole.endpoints;
+        this.topicSelector = whole.topicSelector;
+        this.valueType = whole.valueType;
+        this.stage = whole.stage;
+        this.validator = whole.validator;
+        this.projection = readerSchema.toString();
+    }
+
+    /**
+     * This reader, decoding with {@code readerSchema}, a projection of the value class's schema
+     * ({@link AvroDeserializer#projected}): fields it renames are skipped in the bytes and hold
+     * their defaults in the decoded values. For stages that never read those fields.
+     */
+    public AvroRecordDeserializer<V> projected(Schema readerSchema) {
+        return new AvroRecordDeserializer<>(this, readerSchema);
     }
 
     @Override
@@ -67,7 +90,9 @@ public final class AvroRecordDeserializer<V extends SpecificRecordBase> implemen
 
     private void init(MetricGroup group) {
         Topic<String, V> topic = topicSelector.select(endpoints.topics());
-        deserializer = (AvroDeserializer<V>) topic.valueSerde().deserializer();
+        deserializer = projection == null ? (AvroDeserializer<V>) topic.valueSerde().deserializer()
+                : AvroDeserializer.projected(SchemaRegistryClient.create(endpoints.registryConfig()), valueType,
+                        new Schema.Parser().parse(projection));
         compacted = topic.cleanupPolicy() == CleanupPolicy.COMPACT;
         metrics = group;
         counters = new EnumMap<>(DeadLetterReason.class);

@@ -1,5 +1,6 @@
 package io.peregrine.flink.kafka;
 
+import io.peregrine.schema.LatencySketch;
 import io.peregrine.schema.ServiceEdge;
 import io.peregrine.schema.ServiceSliWindow;
 import io.peregrine.schema.Silence;
@@ -32,9 +33,25 @@ public final class KafkaSources {
     @SuppressWarnings("deprecation")
     public static KafkaSource<Decoded<ServiceSliWindow>> sli(KafkaEndpoints endpoints, String groupId, String stage,
                                                              RecordValidator<ServiceSliWindow> validator) {
-        return source(endpoints, groupId, new AvroRecordDeserializer<>(endpoints, Topics::sli, ServiceSliWindow.class,
-                stage, validator), Topics::sli, OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST));
+        return source(endpoints, groupId, sliDeserializer(endpoints, stage, validator), Topics::sli,
+                OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST));
     }
+
+    /**
+     * How the alerting job reads {@code peregrine.sli}: every field but the bins of the latency
+     * sketch, which no detector reads (burn rates take the good/total counts, anomaly detection the
+     * decoded p99). Decoding them was over half of the source task's CPU samples (JFR), a boxed
+     * {@code Long} for each of a few hundred bins per window; they are skipped in the bytes and decoded windows hold an empty
+     * {@code bin_counts} (the sketch's other fields, count, sum, min and max, are read).
+     */
+    public static AvroRecordDeserializer<ServiceSliWindow> sliDeserializer(KafkaEndpoints endpoints, String stage,
+                                                                           RecordValidator<ServiceSliWindow> validator) {
+        return new AvroRecordDeserializer<>(endpoints, Topics::sli, ServiceSliWindow.class, stage, validator)
+                .projected(SLI_WITHOUT_BINS);
+    }
+
+    private static final org.apache.avro.Schema SLI_WITHOUT_BINS = ReaderSchemas.skipping(
+            ServiceSliWindow.getClassSchema(), LatencySketch.getClassSchema().getFullName(), "bin_counts");
 
     /** {@code peregrine.topology}: compacted current service map; tombstones delete an edge. */
     public static KafkaSource<Decoded<ServiceEdge>> topology(KafkaEndpoints endpoints, String groupId, String stage) {

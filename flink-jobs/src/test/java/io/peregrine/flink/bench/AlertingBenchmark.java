@@ -13,7 +13,7 @@ import io.peregrine.flink.kafka.KafkaSources;
 import io.peregrine.flink.incident.IncidentConfig;
 import io.peregrine.flink.incident.IncidentWorkflow;
 import io.peregrine.schema.Incident;
-import io.peregrine.flink.kafka.KafkaSources;
+import io.peregrine.flink.kafka.RecordValidator;
 import io.peregrine.flink.notify.NotifyWorkflow;
 import io.peregrine.flink.notify.pagerduty.PagerDutyConfig;
 import io.peregrine.flink.slo.SloConfig;
@@ -104,6 +104,12 @@ public final class AlertingBenchmark {
     static final AtomicLong FIRST_NANOS = new AtomicLong();
     static final AtomicLong LAST_NANOS = new AtomicLong();
     static final AtomicLong DECODED = new AtomicLong();
+    /** Process CPU time at the first record decoded, and at the latest sample (every 1,024 records) with its count. */
+    static final AtomicLong FIRST_CPU = new AtomicLong();
+    static final AtomicLong LAST_CPU = new AtomicLong();
+    static final AtomicLong LAST_CPU_RECORDS = new AtomicLong();
+    private static final com.sun.management.OperatingSystemMXBean OS =
+            (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
     private static final List<Path> CHECKPOINT_DIRS = new ArrayList<>();
 
     private AlertingBenchmark() {
@@ -111,7 +117,8 @@ public final class AlertingBenchmark {
 
     public static void main(String[] args) throws Exception {
         Map<String, String> a = new java.util.HashMap<>(Map.of("--apps", "5000", "--windows", "200",
-                "--parallelism", "2", "--trials", "300", "--background-rate", "10000", "--gap-ms", "100"));
+                "--parallelism", "2", "--trials", "300", "--background-rate", "10000", "--gap-ms", "100",
+                "--rounds", "1", "--isolate", "false"));
         for (int i = 0; i + 1 < args.length; i += 2) {
             a.put(args[i], args[i + 1]);
         }
@@ -121,6 +128,8 @@ public final class AlertingBenchmark {
         int trials = Integer.parseInt(a.get("--trials"));
         int backgroundRate = Integer.parseInt(a.get("--background-rate"));
         int gapMs = Integer.parseInt(a.get("--gap-ms"));
+        int rounds = Integer.parseInt(a.get("--rounds"));
+        boolean isolate = Boolean.parseBoolean(a.get("--isolate"));
         System.out.printf(Locale.ROOT, "machine: %d cores visible, JVM max heap %d MB, %s%n",
                 Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory() >> 20,
                 System.getProperty("java.version"));
@@ -135,7 +144,7 @@ public final class AlertingBenchmark {
             try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
                 TopicAdmin.ensure(admin, topics.all(), (short) 1);
             }
-            throughput(endpoints, topics, apps, windows, parallelism);
+            throughput(endpoints, topics, apps, windows, parallelism, rounds, isolate);
             if (trials > 0) {
                 latency(endpoints, topics, parallelism, trials, backgroundRate, gapMs);
             }
@@ -150,8 +159,8 @@ public final class AlertingBenchmark {
 
     // ------------------------------------------------------------------------------------ throughput
 
-    private static void throughput(KafkaEndpoints endpoints, Topics topics, int apps, int windows, int parallelism)
-            throws Exception {
+    private static void throughput(KafkaEndpoints endpoints, Topics topics, int apps, int windows, int parallelism,
+                                   int rounds, boolean isolate) throws Exception {
         Topic<String, ServiceSliWindow> sli = topics.sli();
         Instant t0 = Instant.now().minus(WINDOW.multipliedBy(windows + 10)).truncatedTo(java.time.temporal.ChronoUnit.MINUTES);
         long n = (long) apps * windows;
@@ -178,21 +187,50 @@ public final class AlertingBenchmark {
         System.out.printf(Locale.ROOT, "throughput: pre-loaded %,d SLI windows (%d apps x %d windows) in %.1f s%n", n,
                 apps, windows, (System.nanoTime() - loadStart) / 1e9);
 
-        // Baseline in the same run: the same bounded source and decoding, dead-letter split, nothing else.
-        StreamExecutionEnvironment base = environment(parallelism);
-        SloWorkflow.windows(base, boundedSli(endpoints, sli, "bench-baseline"), new DiscardingSink<>(), SloConfig.defaults())
-                .sinkTo(new DiscardingSink<>()).name("discard");
-        reset();
-        long baseStart = System.nanoTime();
-        base.execute("peregrine-bench-baseline");
-        long baseEnd = System.nanoTime();
-        double baseRate = DECODED.get() / ((LAST_NANOS.get() - FIRST_NANOS.get()) / 1e9);
-        System.out.printf(Locale.ROOT, "throughput: baseline (decode + split only): %,.0f records/s first to last "
-                + "record decoded; job ran %.1f s%n", baseRate, (baseEnd - baseStart) / 1e9);
+        // Alternating rounds: the baseline (the same bounded source and decoding, dead-letter split,
+        // nothing else), optionally each stage alone on that baseline, then the alerting job. CPU time
+        // is the whole JVM's (broker and registry included: they serve every job alike) while the
+        // records are read, per record; JIT compilation weighs on the first round, so run several.
+        List<String> jobs = new ArrayList<>(List.of("baseline"));
+        if (isolate) {
+            jobs.addAll(List.of("slo", "anomaly", "slo+anomaly"));
+        }
+        jobs.add("alerting");
+        Map<String, List<double[]>> results = new java.util.LinkedHashMap<>();
+        for (int round = 0; round < rounds; round++) {
+            for (String job : jobs) {
+                double[] res = run(job, endpoints, topics, parallelism, round);
+                results.computeIfAbsent(job, k -> new ArrayList<>()).add(res);
+                System.out.printf(Locale.ROOT, "throughput: round %d %-12s %,9.0f records/s first to last record "
+                        + "decoded (%.2f s), %,9.0f records/s to the job's end; CPU %.1f us/record (%.2f cores busy); "
+                        + "load average %.2f%n", round, job, res[0], res[1], res[2], res[3], res[4], res[5]);
+            }
+        }
+        double base = median(results.get("baseline"), 0);
+        double baseCpu = median(results.get("baseline"), 3);
+        for (Map.Entry<String, List<double[]>> e : results.entrySet()) {
+            System.out.printf(Locale.ROOT, "throughput: median of %d %-12s %,9.0f records/s (%.2f x the baseline), "
+                            + "CPU %.1f us/record (%.2f x the baseline's)%n", e.getValue().size(), e.getKey(),
+                    median(e.getValue(), 0), median(e.getValue(), 0) / base, median(e.getValue(), 3),
+                    median(e.getValue(), 3) / baseCpu);
+        }
+    }
 
+    private static double median(List<double[]> runs, int field) {
+        double[] v = runs.stream().mapToDouble(r -> r[field]).sorted().toArray();
+        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+    }
+
+    /**
+     * One bounded run of {@code job} over the pre-loaded topic: records/s first to last decoded,
+     * those seconds, records/s first decoded to the job's end, CPU us per record, cores busy, load
+     * average at the end.
+     */
+    private static double[] run(String job, KafkaEndpoints endpoints, Topics topics, int parallelism, int round)
+            throws Exception {
+        Topic<String, ServiceSliWindow> sli = topics.sli();
         StreamExecutionEnvironment env = environment(parallelism);
-        KafkaSource<Decoded<ServiceSliWindow>> source = boundedSli(endpoints, sli, "bench-throughput");
-        reset();
+        KafkaSource<Decoded<ServiceSliWindow>> source = boundedSli(endpoints, sli, "bench-" + job + "-" + round);
         HttpServer pd = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         try {
             pd.createContext("/", x -> {
@@ -201,22 +239,56 @@ public final class AlertingBenchmark {
                 x.close();
             });
             pd.start();
-            alertingJob(env, source, endpoints, "bench-tp", URI.create("http://127.0.0.1:" + pd.getAddress().getPort() + "/"));
-            long start = System.nanoTime();
-            env.execute("peregrine-bench-throughput");
+            if (job.equals("alerting")) {
+                String run = "bench-tp-" + round;
+                alertingJob(env, source, endpoints, run, URI.create("http://127.0.0.1:" + pd.getAddress().getPort() + "/"),
+                        bounded(endpoints, topics.topology().name(), run + "-topology",
+                                new AvroRecordDeserializer<>(endpoints, Topics::topology, io.peregrine.schema.ServiceEdge.class,
+                                        "flink/incident/topology-source", RecordValidator.none())),
+                        bounded(endpoints, topics.silences().name(), run + "-silences",
+                                new AvroRecordDeserializer<>(endpoints, Topics::silences, io.peregrine.schema.Silence.class,
+                                        "flink/incident/silences-source", RecordValidator.none())));
+            } else {
+                DataStream<ServiceSliWindow> windows = SloWorkflow.windows(env, source, new DiscardingSink<>(),
+                        SloConfig.defaults());
+                if (job.equals("baseline")) {
+                    windows.sinkTo(new DiscardingSink<>()).name("discard");
+                }
+                if (job.contains("slo")) {
+                    SloWorkflow.alerts(windows, new DiscardingSink<>(), SloConfig.defaults());
+                }
+                if (job.contains("anomaly")) {
+                    AnomalyWorkflow.define(windows, new DiscardingSink<>(), new DiscardingSink<>(), AnomalyConfig.defaults());
+                }
+            }
+            reset();
+            env.execute("peregrine-bench-" + job);
             long end = System.nanoTime();
             long decoded = DECODED.get();
             double decodeSeconds = (LAST_NANOS.get() - FIRST_NANOS.get()) / 1e9;
             double toEndSeconds = (end - FIRST_NANOS.get()) / 1e9;
-            System.out.printf(Locale.ROOT, "throughput: %,d records decoded; job ran %.1f s (submission to end)%n", decoded,
-                    (end - start) / 1e9);
-            System.out.printf(Locale.ROOT, "throughput: %,.0f records/s first to last record decoded (%.2f s), "
-                    + "%.2f x the baseline%n", decoded / decodeSeconds, decodeSeconds, decoded / decodeSeconds / baseRate);
-            System.out.printf(Locale.ROOT, "throughput: %,.0f records/s first record to job finished, final "
-                    + "checkpoint included (%.2f s)%n", decoded / toEndSeconds, toEndSeconds);
+            // While records are read (every stage runs then; the sampled span trails the last by < 1,024 records).
+            double cpuNanos = LAST_CPU.get() - FIRST_CPU.get();
+            return new double[] {decoded / decodeSeconds, decodeSeconds, decoded / toEndSeconds,
+                    cpuNanos / 1e3 / LAST_CPU_RECORDS.get(), cpuNanos / (LAST_NANOS.get() - FIRST_NANOS.get()),
+                    OS.getSystemLoadAverage()};
         } finally {
             pd.stop(0);
         }
+    }
+
+    /** A changelog source that ends at the topic's current end, so the throughput job can finish. */
+    private static <V extends org.apache.avro.specific.SpecificRecordBase> KafkaSource<Decoded<V>> bounded(
+            KafkaEndpoints endpoints, String topic, String group, AvroRecordDeserializer<V> deserializer) {
+        return KafkaSource.<Decoded<V>>builder()
+                .setBootstrapServers(endpoints.bootstrapServers())
+                .setTopics(topic)
+                .setGroupId(group)
+                .setStartingOffsets(OffsetsInitializer.earliest())
+                .setBounded(OffsetsInitializer.latest())
+                .setProperties(readCommitted(endpoints))
+                .setDeserializer(deserializer)
+                .build();
     }
 
     private static KafkaSource<Decoded<ServiceSliWindow>> boundedSli(KafkaEndpoints endpoints,
@@ -228,8 +300,8 @@ public final class AlertingBenchmark {
                 .setStartingOffsets(OffsetsInitializer.earliest())
                 .setBounded(OffsetsInitializer.latest())
                 .setProperties(readCommitted(endpoints))
-                .setDeserializer(new Timed(new AvroRecordDeserializer<>(endpoints, Topics::sli, ServiceSliWindow.class,
-                        "flink/slo/sli-source", new SliWindowValidator())))
+                .setDeserializer(new Timed(KafkaSources.sliDeserializer(endpoints, "flink/slo/sli-source",
+                        new SliWindowValidator())))
                 .build();
     }
 
@@ -237,6 +309,9 @@ public final class AlertingBenchmark {
         FIRST_NANOS.set(0);
         LAST_NANOS.set(0);
         DECODED.set(0);
+        FIRST_CPU.set(0);
+        LAST_CPU.set(0);
+        LAST_CPU_RECORDS.set(0);
     }
 
     /** The production deserializer, timing the first and last record it decodes. */
@@ -257,10 +332,16 @@ public final class AlertingBenchmark {
         public void deserialize(ConsumerRecord<byte[], byte[]> record, Collector<Decoded<ServiceSliWindow>> out)
                 throws IOException {
             long now = System.nanoTime();
-            FIRST_NANOS.compareAndSet(0, now);
+            if (FIRST_NANOS.get() == 0 && FIRST_NANOS.compareAndSet(0, now)) {
+                FIRST_CPU.set(OS.getProcessCpuTime());
+            }
             inner.deserialize(record, out);
             LAST_NANOS.accumulateAndGet(now, Math::max);
-            DECODED.incrementAndGet();
+            long n = DECODED.incrementAndGet();
+            if ((n & 1023) == 0) {
+                LAST_CPU.set(OS.getProcessCpuTime());
+                LAST_CPU_RECORDS.set(n);
+            }
         }
 
         @Override
@@ -305,7 +386,9 @@ public final class AlertingBenchmark {
 
         StreamExecutionEnvironment env = environment(parallelism);
         alertingJob(env, KafkaSources.sli(endpoints, "bench-latency", "flink/slo/sli-source", new SliWindowValidator()),
-                endpoints, "bench-lat", URI.create("http://127.0.0.1:" + pd.getAddress().getPort() + "/"));
+                endpoints, "bench-lat", URI.create("http://127.0.0.1:" + pd.getAddress().getPort() + "/"),
+                KafkaSources.topology(endpoints, "bench-lat-topology", "flink/incident/topology-source"),
+                KafkaSources.silences(endpoints, "bench-lat-silences", "flink/incident/silences-source"));
         JobClient job = env.executeAsync("peregrine-bench-latency");
         AtomicBoolean stop = new AtomicBoolean();
         AtomicLong backgroundSent = new AtomicLong();
@@ -422,7 +505,9 @@ public final class AlertingBenchmark {
      */
     private static void alertingJob(StreamExecutionEnvironment env,
                                     org.apache.flink.api.connector.source.Source<Decoded<ServiceSliWindow>, ?, ?> source,
-                                    KafkaEndpoints endpoints, String prefix, URI pagerDuty) {
+                                    KafkaEndpoints endpoints, String prefix, URI pagerDuty,
+                                    org.apache.flink.api.connector.source.Source<Decoded<io.peregrine.schema.ServiceEdge>, ?, ?> topology,
+                                    org.apache.flink.api.connector.source.Source<Decoded<io.peregrine.schema.Silence>, ?, ?> silences) {
         String run = prefix + "-" + Long.toHexString(System.nanoTime());
         DataStream<ServiceSliWindow> windows = SloWorkflow.windows(env, source,
                 KafkaSinks.deadLetters(endpoints, DeliveryGuarantee.EXACTLY_ONCE, run + "-dlq"), SloConfig.defaults());
@@ -432,9 +517,7 @@ public final class AlertingBenchmark {
                         KafkaSinks.anomalies(endpoints, DeliveryGuarantee.EXACTLY_ONCE, run + "-anomalies"),
                         KafkaSinks.alerts(endpoints, DeliveryGuarantee.EXACTLY_ONCE, run + "-anomaly-alerts"),
                         AnomalyConfig.defaults()));
-        DataStream<Incident> incidents = IncidentWorkflow.define(alerts, windows,
-                KafkaSources.topology(endpoints, run + "-topology", "flink/incident/topology-source"),
-                KafkaSources.silences(endpoints, run + "-silences", "flink/incident/silences-source"),
+        DataStream<Incident> incidents = IncidentWorkflow.define(alerts, windows, topology, silences,
                 KafkaSinks.incidents(endpoints, DeliveryGuarantee.EXACTLY_ONCE, run + "-incidents"),
                 KafkaSinks.deadLetters(endpoints, DeliveryGuarantee.EXACTLY_ONCE, run + "-incident-dlq"),
                 IncidentConfig.fromYaml("incidents: {group_wait: 0s}"));

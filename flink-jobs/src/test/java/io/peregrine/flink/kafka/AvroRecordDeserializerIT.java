@@ -86,6 +86,35 @@ class AvroRecordDeserializerIT {
     }
 
     @Test
+    void shouldReadSliWindowsForTheAlertingJobWithoutTheSketchBinsAndStillRejectBadBytes() {
+        AvroRecordDeserializer<ServiceSliWindow> d = KafkaSources.sliDeserializer(endpoints, "flink/test",
+                new SliWindowValidator());
+        ServiceSliWindow w = SampleRecords.serviceSliWindow();
+        assertThat(w.getLatency().getBinCounts()).hasSizeGreaterThan(100);
+        byte[] good = serialize(w);
+        ServiceSliWindow expected = ServiceSliWindow.newBuilder(w).setLatency(
+                io.peregrine.schema.LatencySketch.newBuilder(w.getLatency()).setBinCounts(List.of()).build()).build();
+        assertThat(decode(d, "peregrine.sli", utf8("k"), good)).singleElement()
+                .satisfies(x -> assertThat(x.value).isEqualTo(expected));
+        // Every field after the skipped bins is still read: a changed count or p99 shows.
+        ServiceSliWindow later = ServiceSliWindow.newBuilder(w).setP99Ns(7L).setLatencyGood(3L).build();
+        assertThat(AvroRecordDeserializerIT.<ServiceSliWindow>decode(d, "peregrine.sli", utf8("k"), serialize(later)))
+                .singleElement().satisfies(x -> {
+            assertThat(x.value.getP99Ns()).isEqualTo(7L);
+            assertThat(x.value.getLatencyGood()).isEqualTo(3L);
+            assertThat(x.value.getLatency().getCount()).isEqualTo(w.getLatency().getCount());
+        });
+        // Cut inside the bins, cut at the end, and a byte too many: rejected as before, never a short window.
+        for (byte[] bad : List.of(java.util.Arrays.copyOf(good, good.length / 2), java.util.Arrays.copyOf(good,
+                good.length - 3), java.util.Arrays.copyOf(good, good.length + 1))) {
+            assertThat(decode(d, "peregrine.sli", utf8("k"), bad)).singleElement()
+                    .satisfies(x -> assertThat(x.deadLetter.getReason()).isEqualTo(DeadLetterReason.DESERIALIZATION));
+        }
+        assertThat(decode(d, "peregrine.sli", utf8("k"), utf8("plain text"))).singleElement()
+                .satisfies(x -> assertThat(x.deadLetter.getReasonMessage()).contains("BAD_MAGIC_BYTE"));
+    }
+
+    @Test
     void shouldTurnBadBytesAndBrokenRulesIntoDeadLettersWithTheReason() {
         AvroRecordDeserializer<ServiceSliWindow> d = sli(endpoints);
         byte[] good = serialize(SampleRecords.serviceSliWindow());

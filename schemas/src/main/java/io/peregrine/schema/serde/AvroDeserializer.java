@@ -37,6 +37,8 @@ public class AvroDeserializer<T> implements Deserializer<T> {
 
     private SchemaRegistryClient client;
     private Class<? extends SpecificRecord> type;
+    /** The reader schema of {@link #projected}; null: the target class's. */
+    private Schema projection;
     private final Map<Integer, DatumReader<Object>> readers = new ConcurrentHashMap<>();
     private volatile CachedReader last;
 
@@ -52,6 +54,27 @@ public class AvroDeserializer<T> implements Deserializer<T> {
     /** Decodes into the generated class {@code type}. */
     public static <T extends SpecificRecord> AvroDeserializer<T> specific(SchemaRegistryClient client, Class<T> type) {
         return new AvroDeserializer<>(client, type);
+    }
+
+    /**
+     * Decodes into the generated class {@code type} with {@code readerSchema} as the reader schema:
+     * a projection of the class's schema for readers that need only part of a record. It must keep
+     * the class's full name and every field at the class's position (Avro sets fields by position);
+     * a field renamed to a name the writer does not have is skipped in the bytes, without decoding
+     * it, and takes its default. Validity checks are unchanged: a corrupt or truncated body still
+     * fails, as do bytes left over.
+     */
+    public static <T extends SpecificRecord> AvroDeserializer<T> projected(SchemaRegistryClient client, Class<T> type,
+                                                                           Schema readerSchema) {
+        Schema own = SpecificData.get().getSchema(type);
+        if (!own.getFullName().equals(readerSchema.getFullName())
+                || own.getFields().size() != readerSchema.getFields().size()) {
+            throw new IllegalArgumentException("reader schema " + readerSchema.getFullName() + " with "
+                    + readerSchema.getFields().size() + " fields does not project " + own.getFullName());
+        }
+        AvroDeserializer<T> d = new AvroDeserializer<>(client, type);
+        d.projection = readerSchema;
+        return d;
     }
 
     /** Decodes into generic records (or primitives), with the writer's schema. */
@@ -165,7 +188,7 @@ public class AvroDeserializer<T> implements Deserializer<T> {
         if (target == null || !SpecificRecord.class.isAssignableFrom(target)) {
             return new GenericDatumReader<>(writer, writer);
         }
-        Schema readerSchema = SpecificData.get().getSchema(target);
+        Schema readerSchema = projection != null ? projection : SpecificData.get().getSchema(target);
         if (type != SpecificRecord.class && !readerSchema.getFullName().equals(writer.getFullName())) {
             throw new MalformedRecordException(MalformedRecordException.Reason.INCOMPATIBLE_SCHEMA, topic, id,
                     "written as " + writer.getFullName() + ", cannot be read as " + readerSchema.getFullName(), null);
