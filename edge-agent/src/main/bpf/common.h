@@ -157,7 +157,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 4 * 1024 * 1024); /* loader: --ring-bytes */
+	__uint(max_entries, 16 * 1024 * 1024); /* loader: --ring-bytes */
 } events SEC(".maps");
 
 /* ---- helpers */

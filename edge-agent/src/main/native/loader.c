@@ -69,7 +69,7 @@ struct options {
 
 static struct options opts = {
 	.capture_bytes = PG_MAX_CAPTURE,
-	.ring_bytes = 4UL << 20,
+	.ring_bytes = 16UL << 20,
 	.wakeup_bytes = 0,
 	.poll_ms = 100,
 	.stats_ms = 1000,

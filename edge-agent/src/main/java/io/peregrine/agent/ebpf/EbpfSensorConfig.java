@@ -53,8 +53,9 @@ public final class EbpfSensorConfig extends AbstractConfig {
       .define(CAPTURE_UNKNOWN, Type.BOOLEAN, true, Importance.LOW,
           "Also pair and ship exchanges of protocols the kernel does not recognise (decoded in user "
               + "space); false ships HTTP/1.x only.")
-      .define(RING_BYTES, Type.INT, 4 << 20, POWER_OF_TWO, Importance.MEDIUM,
-          "Size of the kernel-to-loader ring buffer; records are dropped (and counted) when it is full.")
+      .define(RING_BYTES, Type.INT, 16 << 20, POWER_OF_TWO, Importance.MEDIUM,
+          "Size of the kernel-to-loader ring buffer; records are dropped (and counted) when it is full. "
+              + "The default holds about half a second of records at 50k requests/s.")
       .define(WAKEUP_BYTES, Type.INT, 0, Range.atLeast(0), Importance.LOW,
           "Pending ring-buffer bytes at which the kernel wakes the loader; 0 means ring size / 16. "
               + "Below it the loader picks records up every ebpf.poll.ms.")

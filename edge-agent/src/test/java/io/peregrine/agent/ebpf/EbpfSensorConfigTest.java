@@ -12,7 +12,7 @@ class EbpfSensorConfigTest {
   @Test
   void shouldPassDefaultsToTheLoader() {
     assertThat(EbpfSensorConfig.defaults().loaderArguments()).containsExactly(
-        "--capture-bytes=1024", "--ring-bytes=4194304", "--poll-ms=100", "--stats-ms=1000",
+        "--capture-bytes=1024", "--ring-bytes=16777216", "--poll-ms=100", "--stats-ms=1000",
         "--max-connections=65536", "--max-inflight=4096");
   }
 
