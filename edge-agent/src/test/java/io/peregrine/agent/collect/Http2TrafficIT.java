@@ -500,21 +500,11 @@ class Http2TrafficIT {
         "-keyout", dir.resolve("key.pem").toString(), "-out", dir.resolve("cert.pem").toString());
     h2cPort = freePort();
     tlsPort = freePort();
-    String temp = dir.toString();
     String locations = String.join("\n",
         "    location /ok/ { return 200 \"fine\\n\"; }",
         "    location /users/ { return 201 \"made\\n\"; }",
         "    location /boom/ { return 503 \"down\\n\"; }");
-    Files.writeString(dir.resolve("nginx.conf"), String.join("\n",
-        "worker_processes 1;",
-        "daemon off;",
-        "pid " + dir.resolve("nginx.pid") + ";",
-        "error_log " + dir.resolve("error.log") + ";",
-        "events { worker_connections 64; }",
-        "http {",
-        "  access_log off;",
-        "  client_body_temp_path " + temp + "; proxy_temp_path " + temp + "; fastcgi_temp_path " + temp + ";",
-        "  uwsgi_temp_path " + temp + "; scgi_temp_path " + temp + ";",
+    Files.writeString(dir.resolve("nginx.conf"), EbpfTestSupport.nginxConf(dir, String.join("\n",
         "  server {",
         "    listen 127.0.0.1:" + h2cPort + " http2;",
         locations,
@@ -523,8 +513,7 @@ class Http2TrafficIT {
         "    listen 127.0.0.1:" + tlsPort + " ssl http2;",
         "    ssl_certificate " + dir.resolve("cert.pem") + "; ssl_certificate_key " + dir.resolve("key.pem") + ";",
         locations,
-        "  }",
-        "}", ""));
+        "  }")));
     // Started after the sensor, so its connections are accepted under watch.
     nginx = new ProcessBuilder("/usr/sbin/nginx", "-c", dir.resolve("nginx.conf").toString())
         .redirectErrorStream(true).redirectOutput(dir.resolve("nginx.out").toFile()).start();

@@ -95,4 +95,24 @@ public final class EbpfTestSupport {
       throw new UncheckedIOException(e);
     }
   }
+
+  /**
+   * An nginx configuration for a test server: one worker in the foreground, its pid, logs and
+   * temporary files under {@code dir}, no access log, and the given {@code server} blocks.
+   */
+  public static String nginxConf(Path dir, String... servers) {
+    String temp = dir.toString();
+    return String.join("\n",
+        "worker_processes 1;",
+        "daemon off;",
+        "pid " + dir.resolve("nginx.pid") + ";",
+        "error_log " + dir.resolve("error.log") + ";",
+        "events { worker_connections 64; }",
+        "http {",
+        "  access_log off;",
+        "  client_body_temp_path " + temp + "; proxy_temp_path " + temp + "; fastcgi_temp_path " + temp + ";",
+        "  uwsgi_temp_path " + temp + "; scgi_temp_path " + temp + ";",
+        String.join("\n", servers),
+        "}", "");
+  }
 }

@@ -48,24 +48,13 @@ class EbpfTlsIT {
     try (ServerSocket s = new ServerSocket(0)) {
       port = s.getLocalPort();
     }
-    String temp = dir.toString();
-    Files.writeString(dir.resolve("nginx.conf"), String.join("\n",
-        "worker_processes 1;",
-        "daemon off;",
-        "pid " + dir.resolve("nginx.pid") + ";",
-        "error_log " + dir.resolve("error.log") + ";",
-        "events { worker_connections 64; }",
-        "http {",
-        "  access_log off;",
-        "  client_body_temp_path " + temp + "; proxy_temp_path " + temp + "; fastcgi_temp_path " + temp + ";",
-        "  uwsgi_temp_path " + temp + "; scgi_temp_path " + temp + ";",
+    Files.writeString(dir.resolve("nginx.conf"), EbpfTestSupport.nginxConf(dir, String.join("\n",
         "  server {",
         "    listen 127.0.0.1:" + port + " ssl;",
         "    ssl_certificate " + dir.resolve("cert.pem") + "; ssl_certificate_key " + dir.resolve("key.pem") + ";",
         "    location /ok { return 200 \"fine\\n\"; }",
         "    location /boom { return 503 \"down\\n\"; }",
-        "  }",
-        "}", ""));
+        "  }")));
 
     sensor = new EbpfSensor(new EbpfSensorConfig(Map.of(EbpfSensorConfig.POLL_MS, "20")), new SensorListener() {
       @Override
