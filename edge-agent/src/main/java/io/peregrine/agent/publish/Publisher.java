@@ -39,8 +39,8 @@ import org.slf4j.LoggerFactory;
  * Kafka producer and the {@link DiskSpool}:
  * <ul>
  *   <li>online (the spool is empty): records are framed with their registry id and sent in
- *       batches; each batch is flushed and its failures, in order, go to the spool, which makes the
- *       publisher offline;</li>
+ *       batches; each batch waits, bounded, for its acknowledgements, and its failures, in order,
+ *       go to the spool, which makes the publisher offline;</li>
  *   <li>offline: new records are appended to the spool behind the older ones, and the spool is
  *       replayed oldest first, with backoff, until it is empty again. So records of a topic reach
  *       Kafka in the order they were published.</li>
