@@ -3,11 +3,10 @@
 # Connector/J (see README.md). JdbcCapture.java is shared with ../postgres.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-proxy="$here/../turn-proxy.py"
+. "$here/../capture-common.sh" # free_port, run, sequence
 jdbc=${MARIADB_JDBC_JAR:-$(ls ~/.m2/repository/org/mariadb/jdbc/mariadb-java-client/*/mariadb-java-client-*.jar | sort -V | tail -1)}
 work=$(mktemp -d)
 trap 'kill $(cat "$work/mariadb.pid" 2>/dev/null) 2>/dev/null || true; sleep 1; rm -rf "$work"' EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 port=$(free_port)
 mariadb-install-db --no-defaults --datadir="$work/data" --user="$(id -un)" --auth-root-authentication-method=normal \
   --skip-test-db >/dev/null 2>&1
@@ -22,36 +21,8 @@ mariadb --no-defaults -S "$work/mariadb.sock" -uroot -e "
   INSERT INTO shop.users VALUES (1, 'alice', TRUE), (2, 'bob', FALSE);
   CREATE TABLE shop.events (id INT PRIMARY KEY, kind VARCHAR(16));"
 
-# run <case> <exchange: a number, or -1 for the one before the last (the last is COM_QUIT)> <client...>
-run() {
-  local case=$1 keep=$2; shift 2
-  local lp; lp=$(free_port)
-  python3 "$proxy" "$lp" "$port" "$work" "$case" > "$work/$case.proxy" &
-  local pp=$!
-  until grep -q ready "$work/$case.proxy" 2>/dev/null; do sleep 0.05; done
-  "$@" "$lp" >/dev/null 2>"$work/$case.client" || cat "$work/$case.client" >&2
-  wait $pp
-  if [ "$keep" = -1 ]; then
-    keep=$(( $(ls "$work/$case".*.req | wc -l) - 1 ))
-  fi
-  cp "$work/$case.$keep.req" "$here/$case.req"
-  cp "$work/$case.$keep.resp" "$here/$case.resp"
-}
 cli() { local lp=${*: -1}; mariadb --no-defaults --skip-ssl -h 127.0.0.1 -P "$lp" -uapp -psecret shop -e "$1"; }
 admin() { local lp=${*: -1}; mariadb-admin --no-defaults --skip-ssl -h 127.0.0.1 -P "$lp" -uapp -psecret "$1"; }
-# sequence <case> <client...>: every exchange of the connection, into sequences/<case>.<n>.req/.resp
-sequence() {
-  local case=$1; shift
-  local lp; lp=$(free_port)
-  python3 "$proxy" "$lp" "$port" "$work" "$case" > "$work/$case.proxy" &
-  local pp=$!
-  until grep -q ready "$work/$case.proxy" 2>/dev/null; do sleep 0.05; done
-  "$@" "$lp" >/dev/null 2>"$work/$case.client" || cat "$work/$case.client" >&2
-  wait $pp
-  mkdir -p "$here/sequences"
-  rm -f "$here/sequences/$case".*
-  cp "$work/$case".*.req "$work/$case".*.resp "$here/sequences/"
-}
 # jdbc <case> [url suffix] <port>
 jdbc() { local lp=${*: -1} extra=""; [ $# -gt 2 ] && extra=$2; java -cp "$jdbc" "$here/../postgres/JdbcCapture.java" \
   "jdbc:mariadb://127.0.0.1:$lp/shop?user=app&password=secret$extra" "$1"; }

@@ -2,14 +2,13 @@
 # Regenerates this folder's fixtures from a real PostgreSQL server, psql and pgjdbc (see README.md).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-proxy="$here/../turn-proxy.py"
+. "$here/../capture-common.sh" # free_port, run, sequence
 bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
 jdbc=${PGJDBC_JAR:-$(ls ~/.m2/repository/org/postgresql/postgresql/*/postgresql-*.jar | sort -V | tail -1)}
 work=$(mktemp -d)
 chmod 755 "$work"
 as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 trap 'as_pg "$bin/pg_ctl" -D "$work/data" stop -m immediate >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 port=$(free_port)
 mkdir "$work/data" && [ "$(id -u)" != 0 ] || chown postgres "$work/data"
 as_pg "$bin/initdb" -D "$work/data" -A trust -U postgres >/dev/null
@@ -20,35 +19,7 @@ psql "host=127.0.0.1 port=$port user=postgres dbname=postgres" -q -c \
    INSERT INTO users VALUES (1, 'alice', true), (2, 'bob', false);
    CREATE TABLE events (id int PRIMARY KEY, kind text)"
 
-# run <case> <exchange: a number, or -1 for the one before the last (the last is Terminate)> <client...>
-run() {
-  local case=$1 keep=$2; shift 2
-  local lp; lp=$(free_port)
-  python3 "$proxy" "$lp" "$port" "$work" "$case" > "$work/$case.proxy" &
-  local pp=$!
-  until grep -q ready "$work/$case.proxy" 2>/dev/null; do sleep 0.05; done
-  "$@" "$lp" >/dev/null 2>"$work/$case.client" || cat "$work/$case.client" >&2
-  wait $pp
-  if [ "$keep" = -1 ]; then
-    keep=$(( $(ls "$work/$case".*.req | wc -l) - 1 ))
-  fi
-  cp "$work/$case.$keep.req" "$here/$case.req"
-  cp "$work/$case.$keep.resp" "$here/$case.resp"
-}
 psql_c() { local lp=${*: -1}; psql "host=127.0.0.1 port=$lp user=postgres dbname=postgres sslmode=${SSLMODE:-disable}" -c "$1"; }
-# sequence <case> <client...>: every exchange of the connection, into sequences/<case>.<n>.req/.resp
-sequence() {
-  local case=$1; shift
-  local lp; lp=$(free_port)
-  python3 "$proxy" "$lp" "$port" "$work" "$case" > "$work/$case.proxy" &
-  local pp=$!
-  until grep -q ready "$work/$case.proxy" 2>/dev/null; do sleep 0.05; done
-  "$@" "$lp" >/dev/null 2>"$work/$case.client" || cat "$work/$case.client" >&2
-  wait $pp
-  mkdir -p "$here/sequences"
-  rm -f "$here/sequences/$case".*
-  cp "$work/$case".*.req "$work/$case".*.resp "$here/sequences/"
-}
 # jdbc <case> [url suffix] <port>
 jdbc() { local lp=${*: -1} extra=""; [ $# -gt 2 ] && extra=$2; java -cp "$jdbc" "$here/JdbcCapture.java" \
   "jdbc:postgresql://127.0.0.1:$lp/postgres?user=postgres&sslmode=disable$extra" "$1"; }
