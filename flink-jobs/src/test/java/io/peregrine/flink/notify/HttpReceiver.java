@@ -71,6 +71,10 @@ public final class HttpReceiver implements AutoCloseable {
         server.start();
     }
 
+    public int okStatus() {
+        return okStatus;
+    }
+
     public synchronized HttpReceiver then(Answer... answers) {
         script.addAll(List.of(answers));
         return this;

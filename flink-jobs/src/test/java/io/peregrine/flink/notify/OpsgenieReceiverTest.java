@@ -1,58 +1,36 @@
 package io.peregrine.flink.notify;
 
-import static io.peregrine.flink.notify.SlackReceiverTest.collector;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.peregrine.flink.notify.IncidentReceiver.NotifyAction;
-import io.peregrine.flink.notify.functions.FailedNotifications;
 import io.peregrine.flink.notify.http.HttpNotification;
 import io.peregrine.flink.notify.http.HttpSender;
 import io.peregrine.flink.notify.http.RateLimit;
-import io.peregrine.flink.notify.http.RetryPolicy;
 import io.peregrine.flink.notify.http.Sent;
 import io.peregrine.flink.notify.opsgenie.OpsgenieConfig;
 import io.peregrine.flink.notify.opsgenie.OpsgenieReceiver;
-import io.peregrine.flink.notify.records.Delivery;
 import io.peregrine.flink.notify.records.IncidentNotice;
-import io.peregrine.schema.DeadLetter;
 import io.peregrine.schema.Incident;
 import io.peregrine.schema.SampleRecords;
 import io.peregrine.schema.Severity;
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** Opsgenie Alert API requests, sent to a real HTTP receiver on 127.0.0.1. */
-class OpsgenieReceiverTest {
+class OpsgenieReceiverTest extends HttpReceiverTestBase {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final String KEY = "eb243592-faa2-4ba2-a551q-1afdf565c889";
 
-    private final HttpReceiver opsgenie = receiver();
-
-    static HttpReceiver receiver() {
-        try {
-            return new HttpReceiver(202, "{\"result\":\"Request will be processed\",\"took\":0.1,\"requestId\":\"r\"}");
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-    }
-
-    @AfterEach
-    void stop() {
-        opsgenie.close();
+    OpsgenieReceiverTest() {
+        super(endpoint(202, "{\"result\":\"Request will be processed\",\"took\":0.1,\"requestId\":\"r\"}"));
     }
 
     private OpsgenieReceiver receiver(List<Map<String, String>> responders) {
-        return new OpsgenieReceiver(new OpsgenieConfig(opsgenie.url("/"), KEY, List.of("shop"), responders,
-                new RetryPolicy("notify.opsgenie", Duration.ofSeconds(2), Duration.ofMillis(50), Duration.ofMillis(200),
-                        Duration.ofSeconds(30)), RateLimit.defaults()));
+        return new OpsgenieReceiver(new OpsgenieConfig(endpoint.url("/"), KEY, List.of("shop"), responders,
+                quickRetries("notify.opsgenie"), RateLimit.defaults()));
     }
 
     @Test
@@ -64,7 +42,7 @@ class OpsgenieReceiverTest {
         Incident resolved = Incidents.resolved(open.getId(), 90);
         assertThat(sender.send(r.notification(resolved, NotifyAction.RESOLVE)).get(30, TimeUnit.SECONDS).delivered()).isTrue();
 
-        List<HttpReceiver.Received> got = opsgenie.received();
+        List<HttpReceiver.Received> got = endpoint.received();
         HttpReceiver.Received create = got.get(0);
         assertThat(create.method()).isEqualTo("POST");
         assertThat(create.pathAndQuery()).isEqualTo("/v2/alerts");
@@ -117,31 +95,14 @@ class OpsgenieReceiverTest {
 
     @Test
     void shouldDeliverOnceThroughA500AndA429WithRetryAfter() throws Exception {
-        opsgenie.then(HttpReceiver.Answer.of(500), new HttpReceiver.Answer(429, Map.of("Retry-After", "1")));
         OpsgenieReceiver r = receiver(List.of());
-        HttpNotification n = r.notification(SampleRecords.incident(), NotifyAction.TRIGGER);
-        Sent sent = new HttpSender(r).send(n).get(30, TimeUnit.SECONDS);
-        assertThat(sent.outcome()).isEqualTo(Delivery.Outcome.DELIVERED);
-        assertThat(sent.attempts()).isEqualTo(3);
-        assertThat(sent.httpStatus()).isEqualTo(202);
-        List<HttpReceiver.Received> got = opsgenie.received();
-        assertThat(got).extracting(HttpReceiver.Received::status).containsExactly(500, 429, 202);
-        assertThat(got).extracting(HttpReceiver.Received::body).containsOnly(n.body());
-        assertThat(Duration.ofNanos(got.get(2).atNanos() - got.get(1).atNanos())).isGreaterThanOrEqualTo(Duration.ofSeconds(1));
+        assertDeliveredThroughA500AndA429(r, r.notification(SampleRecords.incident(), NotifyAction.TRIGGER));
     }
 
     @Test
     void shouldSendA400ToTheDeadLetterTopicWithoutRetrying() throws Exception {
-        opsgenie.then(HttpReceiver.Answer.of(422), HttpReceiver.Answer.of(400));
-        OpsgenieReceiver r = receiver(List.of());
-        Sent sent = new HttpSender(r).send(r.notification(SampleRecords.incident(), NotifyAction.TRIGGER))
-                .get(30, TimeUnit.SECONDS);
-        assertThat(sent.outcome()).isEqualTo(Delivery.Outcome.REJECTED);
-        assertThat(sent.httpStatus()).isEqualTo(422);
-        assertThat(opsgenie.received()).hasSize(1);
-        List<DeadLetter> letters = new ArrayList<>();
-        new FailedNotifications("peregrine.incidents", "flink/notify/opsgenie").flatMap(sent, collector(letters));
-        assertThat(letters).singleElement().satisfies(d -> {
+        Sent sent = assertRejectedWithoutRetrying(receiver(List.of()), 422);
+        assertThat(deadLetters("flink/notify/opsgenie", sent)).singleElement().satisfies(d -> {
             assertThat(d.getReasonMessage()).contains("opsgenie trigger", "HTTP 422");
             assertThat(new String(d.getValue().array(), java.nio.charset.StandardCharsets.UTF_8)).doesNotContain(KEY);
         });

@@ -3,56 +3,34 @@ package io.peregrine.flink.notify;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.peregrine.flink.notify.IncidentReceiver.NotifyAction;
-import io.peregrine.flink.notify.functions.FailedNotifications;
 import io.peregrine.flink.notify.http.HttpNotification;
 import io.peregrine.flink.notify.http.HttpSender;
 import io.peregrine.flink.notify.http.RateLimit;
-import io.peregrine.flink.notify.http.RetryPolicy;
 import io.peregrine.flink.notify.http.Sent;
 import io.peregrine.flink.notify.records.Delivery;
 import io.peregrine.flink.notify.records.IncidentNotice;
 import io.peregrine.flink.notify.slack.SlackConfig;
 import io.peregrine.flink.notify.slack.SlackReceiver;
-import io.peregrine.schema.DeadLetter;
 import io.peregrine.schema.Incident;
 import io.peregrine.schema.SampleRecords;
 import io.peregrine.schema.Severity;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.apache.flink.util.Collector;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** Slack incoming-webhook messages, sent to a real HTTP receiver on 127.0.0.1. */
-class SlackReceiverTest {
+class SlackReceiverTest extends HttpReceiverTestBase {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
-
-    private final HttpReceiver slack = receiver();
-
-    static HttpReceiver receiver() {
-        try {
-            return new HttpReceiver(200, "ok");
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-    }
-
-    @AfterEach
-    void stop() {
-        slack.close();
+    SlackReceiverTest() {
+        super(endpoint(200, "ok"));
     }
 
     private SlackReceiver receiverFor(String path) {
-        return new SlackReceiver(new SlackConfig(slack.url(path), "#alerts", null,
-                new RetryPolicy("notify.slack", Duration.ofSeconds(2), Duration.ofMillis(50), Duration.ofMillis(200),
-                        Duration.ofSeconds(30)), RateLimit.defaults()));
+        return new SlackReceiver(new SlackConfig(endpoint.url(path), "#alerts", null, quickRetries("notify.slack"),
+                RateLimit.defaults()));
     }
 
     @Test
@@ -62,7 +40,7 @@ class SlackReceiverTest {
         Sent sent = new HttpSender(r).send(r.notification(open, NotifyAction.TRIGGER)).get(30, TimeUnit.SECONDS);
         assertThat(sent.outcome()).isEqualTo(Delivery.Outcome.DELIVERED);
 
-        HttpReceiver.Received got = slack.received().get(0);
+        HttpReceiver.Received got = endpoint.received().get(0);
         assertThat(got.method()).isEqualTo("POST");
         assertThat(got.pathAndQuery()).isEqualTo("/services/T1/B2/secret");
         assertThat(got.header("Content-Type")).startsWith("application/json");
@@ -82,7 +60,7 @@ class SlackReceiverTest {
 
         Incident resolved = Incidents.resolved(open.getId(), 600);
         new HttpSender(r).send(r.notification(resolved, NotifyAction.RESOLVE)).get(30, TimeUnit.SECONDS);
-        JsonNode rb = JSON.readTree(slack.received().get(1).body());
+        JsonNode rb = JSON.readTree(endpoint.received().get(1).body());
         assertThat(rb.at("/blocks/0/text/text").asText()).isEqualTo(":white_check_mark: Resolved: " + open.getTitle());
         assertThat(rb.toString()).contains("*Status*\\nResolved", "after 10m 30s");
 
@@ -108,41 +86,22 @@ class SlackReceiverTest {
 
     @Test
     void shouldDeliverOnceThroughA500AndA429WithRetryAfter() throws Exception {
-        slack.then(HttpReceiver.Answer.of(500), new HttpReceiver.Answer(429, Map.of("Retry-After", "1")));
         SlackReceiver r = receiverFor("/hook");
-        HttpNotification n = r.notification(SampleRecords.incident(), NotifyAction.TRIGGER);
-        Sent sent = new HttpSender(r).send(n).get(30, TimeUnit.SECONDS);
-        assertThat(sent.outcome()).isEqualTo(Delivery.Outcome.DELIVERED);
-        assertThat(sent.attempts()).isEqualTo(3);
-        List<HttpReceiver.Received> got = slack.received();
-        assertThat(got).extracting(HttpReceiver.Received::status).containsExactly(500, 429, 200);
-        assertThat(got).extracting(HttpReceiver.Received::body).containsOnly(n.body());
-        assertThat(Duration.ofNanos(got.get(2).atNanos() - got.get(1).atNanos())).isGreaterThanOrEqualTo(Duration.ofSeconds(1));
+        assertDeliveredThroughA500AndA429(r, r.notification(SampleRecords.incident(), NotifyAction.TRIGGER));
     }
 
     @Test
     void shouldSendA400ToTheDeadLetterTopicWithoutRetrying() throws Exception {
-        slack.then(HttpReceiver.Answer.of(400));
-        SlackReceiver r = receiverFor("/hook");
-        Sent sent = new HttpSender(r).send(r.notification(SampleRecords.incident(), NotifyAction.TRIGGER))
-                .get(30, TimeUnit.SECONDS);
-        assertThat(sent.outcome()).isEqualTo(Delivery.Outcome.REJECTED);
-        assertThat(sent.httpStatus()).isEqualTo(400);
-        assertThat(slack.received()).hasSize(1);
+        Sent sent = assertRejectedWithoutRetrying(receiverFor("/hook"), 400);
 
-        List<DeadLetter> letters = new ArrayList<>();
-        new FailedNotifications("peregrine.incidents", "flink/notify/slack").flatMap(sent, collector(letters));
-        assertThat(letters).singleElement().satisfies(d -> {
+        assertThat(deadLetters("flink/notify/slack", sent)).singleElement().satisfies(d -> {
             assertThat(d.getSourceTopic()).isEqualTo("peregrine.incidents");
             assertThat(StandardCharsets.UTF_8.decode(d.getKey()).toString()).isEqualTo(SampleRecords.incident().getId());
             assertThat(StandardCharsets.UTF_8.decode(d.getValue()).toString()).isEqualTo(sent.notification().body());
             assertThat(d.getReasonMessage()).contains("slack trigger", "REJECTED", "HTTP 400");
             assertThat(d.getStage()).isEqualTo("flink/notify/slack");
         });
-        List<DeadLetter> none = new ArrayList<>();
-        new FailedNotifications("t", "s").flatMap(new Sent(sent.notification(), Delivery.Outcome.DELIVERED, 1, 200, "ok"),
-                collector(none));
-        assertThat(none).isEmpty();
+        assertThat(deadLetters("s", new Sent(sent.notification(), Delivery.Outcome.DELIVERED, 1, 200, "ok"))).isEmpty();
     }
 
     @Test
@@ -157,18 +116,5 @@ class SlackReceiverTest {
         assertThat(body.at("/blocks/0/text/text").asText()).contains("2 incident updates held back");
         assertThat(body.at("/blocks/1/text/text").asText()).contains("*trigger* Page", "(`a`)", "*resolve*", "(`b`)");
         assertThat(body.at("/blocks/2/elements/0/text").asText()).contains("5 notifications over 60/min");
-    }
-
-    static <T> Collector<T> collector(List<T> into) {
-        return new Collector<>() {
-            @Override
-            public void collect(T record) {
-                into.add(record);
-            }
-
-            @Override
-            public void close() {
-            }
-        };
     }
 }

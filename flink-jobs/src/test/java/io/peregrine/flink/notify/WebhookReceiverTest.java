@@ -1,65 +1,47 @@
 package io.peregrine.flink.notify;
 
-import static io.peregrine.flink.notify.SlackReceiverTest.collector;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.peregrine.flink.notify.IncidentReceiver.NotifyAction;
-import io.peregrine.flink.notify.functions.FailedNotifications;
 import io.peregrine.flink.notify.http.HttpNotification;
 import io.peregrine.flink.notify.http.HttpSender;
 import io.peregrine.flink.notify.http.RateLimit;
-import io.peregrine.flink.notify.http.RetryPolicy;
 import io.peregrine.flink.notify.http.Sent;
-import io.peregrine.flink.notify.records.Delivery;
 import io.peregrine.flink.notify.records.IncidentNotice;
 import io.peregrine.flink.notify.webhook.WebhookConfig;
 import io.peregrine.flink.notify.webhook.WebhookReceiver;
 import io.peregrine.flink.notify.webhook.WebhookSignature;
 import io.peregrine.flink.notify.webhook.WebhookSignature.Verdict;
-import io.peregrine.schema.DeadLetter;
 import io.peregrine.schema.Incident;
 import io.peregrine.schema.SampleRecords;
 import io.peregrine.schema.Severity;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** Signed webhook requests (Peregrine's and Alertmanager's payloads), sent to a real HTTP receiver on 127.0.0.1. */
-class WebhookReceiverTest {
+class WebhookReceiverTest extends HttpReceiverTestBase {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final String SECRET = "whsec-0123456789abcdef";
 
-    private final HttpReceiver hook = receiver();
-
-    static HttpReceiver receiver() {
-        try {
-            return new HttpReceiver(204, "");
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
+    WebhookReceiverTest() {
+        super(receiver());
     }
 
-    @AfterEach
-    void stop() {
-        hook.close();
+    static HttpReceiver receiver() {
+        return endpoint(204, "");
     }
 
     private WebhookReceiver receiver(WebhookConfig.Format format) {
-        return new WebhookReceiver(new WebhookConfig("ops", hook.url("/peregrine"), SECRET, format,
-                "https://peregrine.example.com/", new RetryPolicy("notify.webhooks[0]", Duration.ofSeconds(2),
-                Duration.ofMillis(50), Duration.ofMillis(200), Duration.ofSeconds(30)), RateLimit.defaults()));
+        return new WebhookReceiver(new WebhookConfig("ops", endpoint.url("/peregrine"), SECRET, format,
+                "https://peregrine.example.com/", quickRetries("notify.webhooks[0]"), RateLimit.defaults()));
     }
 
     /** The HMAC as documented, computed here independently of WebhookSignature. */
@@ -78,7 +60,7 @@ class WebhookReceiverTest {
         Instant before = Instant.now();
         assertThat(new HttpSender(r).send(n).get(30, TimeUnit.SECONDS).delivered()).isTrue();
 
-        HttpReceiver.Received got = hook.received().get(0);
+        HttpReceiver.Received got = endpoint.received().get(0);
         String ts = got.header(WebhookSignature.TIMESTAMP_HEADER);
         String sig = got.header(WebhookSignature.SIGNATURE_HEADER);
         assertThat(Long.parseLong(ts)).isBetween(before.getEpochSecond() - 1, Instant.now().getEpochSecond() + 1);
@@ -180,32 +162,18 @@ class WebhookReceiverTest {
 
     @Test
     void shouldDeliverOnceThroughA500AndA429WithRetryAfterSigningEachAttempt() throws Exception {
-        hook.then(HttpReceiver.Answer.of(500), new HttpReceiver.Answer(429, Map.of("Retry-After", "1")));
         WebhookReceiver r = receiver(WebhookConfig.Format.ALERTMANAGER);
         HttpNotification n = r.notification(SampleRecords.incident(), NotifyAction.TRIGGER);
-        Sent sent = new HttpSender(r).send(n).get(30, TimeUnit.SECONDS);
-        assertThat(sent.outcome()).isEqualTo(Delivery.Outcome.DELIVERED);
-        assertThat(sent.attempts()).isEqualTo(3);
-        List<HttpReceiver.Received> got = hook.received();
-        assertThat(got).extracting(HttpReceiver.Received::status).containsExactly(500, 429, 204);
-        assertThat(got).extracting(HttpReceiver.Received::body).containsOnly(n.body());
+        List<HttpReceiver.Received> got = assertDeliveredThroughA500AndA429(r, n);
         assertThat(got).allSatisfy(g -> assertThat(WebhookSignature.verify(SECRET, g.header(WebhookSignature.TIMESTAMP_HEADER),
                 g.header(WebhookSignature.SIGNATURE_HEADER), g.raw(), Instant.now(), Duration.ofMinutes(5))).isEqualTo(Verdict.VALID));
         assertThat(got).extracting(g -> g.header(WebhookSignature.ID_HEADER)).containsOnly(n.id());
-        assertThat(Duration.ofNanos(got.get(2).atNanos() - got.get(1).atNanos())).isGreaterThanOrEqualTo(Duration.ofSeconds(1));
     }
 
     @Test
     void shouldSendA400ToTheDeadLetterTopicWithoutRetrying() throws Exception {
-        hook.then(HttpReceiver.Answer.of(400));
-        WebhookReceiver r = receiver(WebhookConfig.Format.PEREGRINE);
-        Sent sent = new HttpSender(r).send(r.notification(SampleRecords.incident(), NotifyAction.TRIGGER))
-                .get(30, TimeUnit.SECONDS);
-        assertThat(sent.outcome()).isEqualTo(Delivery.Outcome.REJECTED);
-        assertThat(hook.received()).hasSize(1);
-        List<DeadLetter> letters = new ArrayList<>();
-        new FailedNotifications("peregrine.incidents", "flink/notify/webhook/ops").flatMap(sent, collector(letters));
-        assertThat(letters).singleElement().satisfies(d -> assertThat(d.getReasonMessage())
+        Sent sent = assertRejectedWithoutRetrying(receiver(WebhookConfig.Format.PEREGRINE), 400);
+        assertThat(deadLetters("flink/notify/webhook/ops", sent)).singleElement().satisfies(d -> assertThat(d.getReasonMessage())
                 .contains("webhook/ops trigger", "REJECTED", "HTTP 400"));
     }
 }
