@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.peregrine.agent.Agent;
 import io.peregrine.agent.AgentConfig;
 import io.peregrine.agent.Collectors;
+import io.peregrine.kafka.junit.EmbeddedKafkaExtension;
 import io.peregrine.registry.RegistryConfig;
 import io.peregrine.registry.SchemaRegistryServer;
 import io.peregrine.schema.registry.SchemaRegistryClient;
@@ -12,13 +13,16 @@ import io.peregrine.schema.serde.SerdeConfig;
 import io.peregrine.schema.topic.Topic;
 import io.peregrine.schema.topic.TopicAdmin;
 import io.peregrine.schema.topic.Topics;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
+import java.util.stream.Stream;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -27,15 +31,19 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * The whole agent as the agent ITs run it: a real schema registry on the test's embedded broker
  * with every topic created, the agent with {@link Collectors#forHost}, and a consumer that keeps
  * every record it decodes so tests can wait for one (bounded) and check sequences at the end.
- * Closes what it started, and what a test hands it, in reverse order.
+ * Registered as an instance extension, it closes what it started, and what a test hands it, in
+ * reverse order after each test.
  */
-final class AgentHarness implements AutoCloseable {
+final class AgentHarness implements AutoCloseable, AfterEachCallback {
 
+  private final EmbeddedKafkaExtension kafka;
   private final Duration wait;
   private final List<AutoCloseable> closeables = new ArrayList<>();
   private final Map<String, List<SpecificRecord>> received = new HashMap<>();
@@ -44,14 +52,15 @@ final class AgentHarness implements AutoCloseable {
   private Topics topics;
   private KafkaConsumer<String, byte[]> consumer;
 
-  /** {@code wait} bounds every wait for records. */
-  AgentHarness(Duration wait) {
+  /** On {@code kafka}'s broker; {@code wait} bounds every wait for records. */
+  AgentHarness(EmbeddedKafkaExtension kafka, Duration wait) {
+    this.kafka = kafka;
     this.wait = wait;
   }
 
-  /** Starts a registry on {@code bootstrap}'s broker and creates all topics there. */
-  Topics startRegistry(String bootstrap) throws Exception {
-    this.bootstrap = bootstrap;
+  /** Starts a registry on the broker and creates all topics there. */
+  Topics startRegistry() throws Exception {
+    bootstrap = kafka.bootstrapServers();
     SchemaRegistryServer registry = closeLater(SchemaRegistryServer.start(RegistryConfig.builder()
         .bootstrapServers(bootstrap).host("127.0.0.1").port(0).build()));
     registryUrl = "http://127.0.0.1:" + registry.port();
@@ -63,8 +72,14 @@ final class AgentHarness implements AutoCloseable {
     return topics;
   }
 
-  /** The agent, scanning every second, with its spool under {@code home}; after {@link #startRegistry}. */
-  Agent startAgent(Path home, String nodeName, String ebpfMode) throws Exception {
+  /** The agent, scanning every second, in a home of its own; after {@link #startRegistry}. */
+  Agent startAgent(String nodeName, String ebpfMode) throws Exception {
+    Path home = Files.createTempDirectory("peregrine-agent-it-");
+    closeLater(() -> {
+      try (Stream<Path> files = Files.walk(home)) {
+        files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+      }
+    });
     AgentConfig config = new AgentConfig(Map.of(
         AgentConfig.BOOTSTRAP_SERVERS, bootstrap,
         AgentConfig.SCHEMA_REGISTRY_URL, registryUrl,
@@ -152,6 +167,11 @@ final class AgentHarness implements AutoCloseable {
         previous.put(run, seq);
       }
     }
+  }
+
+  @Override
+  public void afterEach(ExtensionContext context) throws Exception {
+    close();
   }
 
   @Override

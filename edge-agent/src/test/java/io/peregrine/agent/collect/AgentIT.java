@@ -32,10 +32,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -54,19 +52,12 @@ class AgentIT {
   @RegisterExtension
   static final EmbeddedKafkaExtension KAFKA = new EmbeddedKafkaExtension();
 
-  @TempDir
-  Path home;
-
-  private final AgentHarness harness = new AgentHarness(WAIT);
-
-  @AfterEach
-  void closeAll() throws Exception {
-    harness.close();
-  }
+  @RegisterExtension
+  final AgentHarness harness = new AgentHarness(KAFKA, WAIT);
 
   @Test
   void shouldPublishThisHostsListensConnectionsProcessesApplicationsAndNode() throws Exception {
-    Topics topics = harness.startRegistry(KAFKA.bootstrapServers());
+    Topics topics = harness.startRegistry();
 
     HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0), 0);
     server.createContext("/", exchange -> {
@@ -87,7 +78,7 @@ class AgentIT {
     int clientPort = client.getLocalPort();
 
     // The procfs collectors alone, as on a host without eBPF (EbpfAgentIT covers the sensor).
-    harness.startAgent(home, "agent-it", "off");
+    harness.startAgent("agent-it", "off");
 
     int pid = (int) ProcessHandle.current().pid();
     AppInstance me = thisJvm(pid);

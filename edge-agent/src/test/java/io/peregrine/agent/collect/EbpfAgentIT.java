@@ -28,10 +28,8 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -55,23 +53,16 @@ class EbpfAgentIT {
   @RegisterExtension
   static final EmbeddedKafkaExtension KAFKA = new EmbeddedKafkaExtension();
 
-  @TempDir
-  Path home;
-
-  private final AgentHarness harness = new AgentHarness(WAIT);
-
-  @AfterEach
-  void closeAll() throws Exception {
-    harness.close();
-  }
+  @RegisterExtension
+  final AgentHarness harness = new AgentHarness(KAFKA, WAIT);
 
   @Test
   void shouldPublishEveryHttpExchangeOfBothSidesWithItsConnectionsAndProcesses() throws Exception {
     EbpfTestSupport.requireEbpfHost();
     EbpfTestSupport.requireLoader();
-    Topics topics = harness.startRegistry(KAFKA.bootstrapServers());
+    Topics topics = harness.startRegistry();
     // Mode on: start returns once the sensor's probes are attached, or throws saying why not.
-    Agent agent = harness.startAgent(home, "ebpf-agent-it", "on");
+    Agent agent = harness.startAgent("ebpf-agent-it", "on");
 
     Path classes = Path.of(HttpWorkload.class.getProtectionDomain().getCodeSource().getLocation().toURI());
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
