@@ -104,7 +104,17 @@ final class LocalServers {
         List<String> server = new ArrayList<>(as);
         server.addAll(List.of(bin.resolve("postgres").toString(), "-D", data.toString(), "-p", Integer.toString(port),
                 "-k", dir.toString(), "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off"));
-        return await(new Server("postgres", port, dir, start(dir, server)));
+        // The postmaster listens before it admits sessions ("the database system is starting up"):
+        // ready is pg_isready's 0, not an accepted socket.
+        String isReady = bin.resolve("pg_isready").toString();
+        return await(new Server("postgres", port, dir, start(dir, server)), () -> new ProcessBuilder(isReady,
+                "-q", "-h", "127.0.0.1", "-p", Integer.toString(port)).start().waitFor() == 0);
+    }
+
+    /** Whether a started server is ready for the tests' clients. */
+    @FunctionalInterface
+    private interface Readiness {
+        boolean ready() throws Exception;
     }
 
     static Server mariadb() throws Exception {
@@ -154,6 +164,18 @@ final class LocalServers {
 
     /** Waits until the server accepts connections (bounded), or fails with its output. */
     private static Server await(Server s) throws Exception {
+        return await(s, () -> {
+            try {
+                new Socket(InetAddress.getLoopbackAddress(), s.port).close();
+                return true;
+            } catch (IOException notYet) {
+                return false;
+            }
+        });
+    }
+
+    /** Waits until the server is ready (bounded), or fails with its output. */
+    private static Server await(Server s, Readiness readiness) throws Exception {
         long deadline = System.nanoTime() + START_BOUND.toNanos();
         while (System.nanoTime() < deadline) {
             if (!s.process.isAlive()) {
@@ -161,15 +183,13 @@ final class LocalServers {
                 s.close();
                 throw new IllegalStateException(s + " exited with " + s.process.exitValue() + ": " + out);
             }
-            try {
-                new Socket(InetAddress.getLoopbackAddress(), s.port).close();
+            if (readiness.ready()) {
                 return s;
-            } catch (IOException notYet) {
-                Thread.sleep(100);
             }
+            Thread.sleep(100);
         }
         s.close();
-        throw new IllegalStateException(s + " did not accept connections within " + START_BOUND);
+        throw new IllegalStateException(s + " was not ready within " + START_BOUND);
     }
 
     private static int freePort() throws IOException {
