@@ -68,7 +68,7 @@ public final class PublisherCpuBenchmark {
 
   public static void main(String[] args) throws Exception {
     Map<String, String> opts = new HashMap<>(Map.of("--rate", "20000", "--seconds", "15",
-        "--compression", "zstd,lz4,none"));
+        "--warmup", "5", "--compression", "zstd,lz4,none"));
     for (int i = 0; i + 1 < args.length; i += 2) {
       opts.put(args[i], args[i + 1]);
     }
@@ -101,7 +101,7 @@ public final class PublisherCpuBenchmark {
             new Publisher.Settings(100_000, 2_000, Duration.ofMillis(200), Duration.ofSeconds(10),
                 Duration.ofSeconds(30), Duration.ofSeconds(45)), metrics);
         try {
-          run(publisher, topics, events, rate, 3);  // warm-up, not measured
+          run(publisher, topics, events, rate, Double.parseDouble(opts.get("--warmup")));  // not measured
           awaitSent(metrics, topics, 0);
           long sentBefore = sent(metrics, topics);
           double bytesBefore = outgoing(producers);
