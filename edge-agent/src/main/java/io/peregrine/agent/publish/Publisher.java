@@ -15,8 +15,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.Semaphore;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
@@ -276,9 +277,8 @@ public final class Publisher implements AutoCloseable {
         int n = records.size();
         // Per record: null until acknowledged, then ACKED, SKIPPED or the failure.
         AtomicReferenceArray<Object> outcomes = new AtomicReferenceArray<>(n);
-        Semaphore completions = new Semaphore(0);
+        Completions completions = new Completions();
         int sent = 0;
-        int inFlight = 0;
         Exception early = null;
         for (; sent < n; sent++) {
             SpooledRecord r = records.get(sent);
@@ -295,12 +295,13 @@ public final class Publisher implements AutoCloseable {
             }
             final int index = sent;
             try {
+                completions.sending();
                 producer.send(new ProducerRecord<>(r.topic(), null, r.timestamp(), r.key(), framed), (meta, e) -> {
                     outcomes.set(index, e != null ? e : ACKED);
-                    completions.release();
+                    completions.completed();
                 });
-                inFlight++;
             } catch (KafkaException e) {
+                completions.completed();  // thrown, so no callback comes
                 early = e;
                 break;
             }
@@ -316,7 +317,7 @@ public final class Publisher implements AutoCloseable {
         // Not producer.flush(): it has no bound of its own, and the sender must never park.
         boolean complete;
         try {
-            complete = completions.tryAcquire(inFlight, settings.ackTimeout().toNanos(), TimeUnit.NANOSECONDS);
+            complete = completions.await(settings.ackTimeout());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             complete = false;
@@ -350,6 +351,32 @@ public final class Publisher implements AutoCloseable {
             lastErrorCause = null;
         }
         return failed;
+    }
+
+    /**
+     * Counts a batch's acknowledgements and wakes the sender once, at the last: a semaphore
+     * released per record woke the waiting sender for every acknowledgement only to park it again.
+     */
+    private static final class Completions {
+        /** Records sent and not yet acknowledged, plus one until the sender has sent them all. */
+        private final AtomicInteger pending = new AtomicInteger(1);
+        private final CountDownLatch done = new CountDownLatch(1);
+
+        void sending() {
+            pending.incrementAndGet();
+        }
+
+        void completed() {
+            if (pending.decrementAndGet() == 0) {
+                done.countDown();
+            }
+        }
+
+        /** After the last send: whether every record sent was acknowledged within the timeout. */
+        boolean await(Duration timeout) throws InterruptedException {
+            completed();
+            return done.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        }
     }
 
     private LongAdder sent(String topic) {

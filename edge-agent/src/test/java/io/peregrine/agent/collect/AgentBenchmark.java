@@ -64,6 +64,9 @@ import org.apache.kafka.common.serialization.StringDeserializer;
  * mvn -B -q -o -pl edge-agent -Pbench test-compile exec:exec -Dbench.main=io.peregrine.agent.collect.AgentBenchmark \
  *     [-Dbench.args="--duration 30 --cost-duration 20 --rate 10000 --agent-warmup 15"]
  * </pre>
+ * {@code --agent-jvm-options} adds JVM options to the agent's (space-separated): a flight
+ * recording, another JIT level, or agent settings as {@code -Dagent.<setting>=<value>} (e.g.
+ * {@code -Dagent.producer.compression.type=lz4}).
  */
 public final class AgentBenchmark {
 
@@ -298,9 +301,24 @@ public final class AgentBenchmark {
     Run r = new Run(name, requests, seconds, p99Micros, 100.0 * nginxTicks / TICKS_PER_SECOND / wall,
         agent == null ? -1 : 100.0 * agentTicks / TICKS_PER_SECOND / wall, out);
     System.out.printf(Locale.ROOT, "%s: %d requests, %.0f req/s, p99 %.1f us%s%n", name, requests, r.rate(), p99Micros,
-        agent == null ? "" : String.format(Locale.ROOT, "; agent %.2f%% of a core, its JVM alone %.2f%%",
-            r.agentCpuPercent(), 100.0 * (ticksOf(agent.pid()) - agentJvmBefore) / TICKS_PER_SECOND / wall));
+        agent == null ? "" : String.format(Locale.ROOT, "; agent %.2f%% of a core, its JVM alone %.2f%%, "
+            + "its RSS %s", r.agentCpuPercent(), 100.0 * (ticksOf(agent.pid()) - agentJvmBefore) / TICKS_PER_SECOND
+            / wall, rss(agent.pid())));
     return r;
+  }
+
+  /** VmRSS and its peak VmHWM of a process, as /proc/pid/status gives them. */
+  private static String rss(long pid) throws IOException {
+    String rss = "?";
+    String peak = "?";
+    for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+      if (line.startsWith("VmRSS:")) {
+        rss = line.substring(6).trim();
+      } else if (line.startsWith("VmHWM:")) {
+        peak = line.substring(6).trim();
+      }
+    }
+    return rss + " (peak " + peak + ")";
   }
 
   private static String wrk(List<String> args) throws Exception {
@@ -494,16 +512,22 @@ public final class AgentBenchmark {
 
   /** The agent child's entry point: bootstrap, registry URL, home, metrics port. */
   public static final class Main {
+    private static final String SETTING_PREFIX = "agent.";
+
     private Main() {
     }
 
     public static void main(String[] args) throws Exception {
-      AgentConfig config = new AgentConfig(Map.of(
+      Map<String, String> settings = new HashMap<>(Map.of(
           AgentConfig.BOOTSTRAP_SERVERS, args[0],
           AgentConfig.SCHEMA_REGISTRY_URL, args[1],
           AgentConfig.METRICS_PORT, args[3],
           AgentConfig.NODE_NAME, "agent-bench",
           AgentConfig.EBPF_MODE, "on"));
+      // Agent settings to try, as JVM options: -Dagent.producer.compression.type=lz4
+      System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith(SETTING_PREFIX))
+          .forEach(k -> settings.put(k.substring(SETTING_PREFIX.length()), System.getProperty(k)));
+      AgentConfig config = new AgentConfig(settings);
       Agent agent = Agent.start(config, Path.of(args[2]), Collectors::forHost);
       Runtime.getRuntime().addShutdownHook(new Thread(agent::close, "agent-stop"));
       ChildJvm.exitWhenStdinCloses();
