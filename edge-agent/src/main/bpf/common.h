@@ -120,6 +120,21 @@ struct {
 	__type(value, struct inflight_req);
 } inflight SEC(".maps");
 
+/*
+ * Processes that have had a tracked connection, one bit per tgid: the first test of the probes
+ * that run for every read, write and close on the host, so that other processes leave after an
+ * (inlined) array load instead of a hash lookup. A bit is never cleared: a stale one costs what
+ * every call cost without the bitmap, one hash lookup. Tgids are below PID_MAX_LIMIT (2^22).
+ */
+#define PG_TGID_BITS (1U << 22)
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, PG_TGID_BITS / 64); /* 512 KiB */
+	__type(key, __u32);
+	__type(value, __u64);
+} tracking_tgids SEC(".maps");
+
 /* Processes whose sockets are not tracked (the agent itself, so it never observes its own Kafka
  * traffic); filled by the loader. */
 struct {
@@ -224,6 +239,31 @@ static __always_inline void fill_hdr(struct pg_hdr *h, __u8 type, __u32 size, __
 static __always_inline __u64 new_conn_id(void)
 {
 	return ((__u64)bpf_get_prandom_u32() << 32) | bpf_get_prandom_u32() | 1; /* never 0 */
+}
+
+/* False when no connection of process `tgid` can be tracked. */
+static __always_inline bool may_track(__u32 tgid)
+{
+	__u32 word = tgid / 64;
+	__u64 *w;
+
+	if (tgid >= PG_TGID_BITS)
+		return true;
+	w = bpf_map_lookup_elem(&tracking_tgids, &word);
+	return !w || (*w & (1ULL << (tgid & 63)));
+}
+
+/* Before a connection of process `tgid` is tracked. */
+static __always_inline void mark_tracking(__u32 tgid)
+{
+	__u32 word = tgid / 64;
+	__u64 bit = 1ULL << (tgid & 63), *w;
+
+	if (tgid >= PG_TGID_BITS)
+		return;
+	w = bpf_map_lookup_elem(&tracking_tgids, &word);
+	if (w && !(*w & bit))
+		__sync_fetch_and_or(w, bit);
 }
 
 static __always_inline bool is_ignored(__u32 tgid)

@@ -71,34 +71,24 @@ static __always_inline bool is_http2_preface(const __u8 *p, long len)
 	return len >= 8 && prefix4(p, 'P', 'R', 'I', ' ') && prefix4(p + 4, '*', ' ', 'H', 'T');
 }
 
-/* Eight characters as they sit in a shift register fed one byte at a time (newest lowest). */
-#define PG_W8(a, b, c, d, e, f, g, h)                                                              \
-	(((__u64)(a) << 56) | ((__u64)(b) << 48) | ((__u64)(c) << 40) | ((__u64)(d) << 32) |          \
-	 ((__u64)(e) << 24) | ((__u64)(f) << 16) | ((__u64)(g) << 8) | (__u64)(h))
+/* Eight characters as one little-endian word: how an 8-byte load from a buffer sees them. */
+#define PG_LE8(a, b, c, d, e, f, g, h)                                                             \
+	((__u64)(a) | ((__u64)(b) << 8) | ((__u64)(c) << 16) | ((__u64)(d) << 24) |                   \
+	 ((__u64)(e) << 32) | ((__u64)(f) << 40) | ((__u64)(g) << 48) | ((__u64)(h) << 56))
 
-/* Header names as 16-byte windows of bytes OR 0x20 (lower case for letters; '\n' becomes '*'),
- * folded to one word so each costs one compare: "\nContent-Length:" and "ansfer-Encoding:" (the
- * tail of "\nTransfer-Encoding:", which no other header ends with). */
-#define PG_FOLD(hi, lo) ((hi) * 0x9E3779B97F4A7C15ULL ^ (lo))
-#define PG_CONTENT_LENGTH                                                                          \
-	PG_FOLD(PG_W8('*', 'c', 'o', 'n', 't', 'e', 'n', 't'), PG_W8('-', 'l', 'e', 'n', 'g', 't', 'h', ':'))
-#define PG_TRANSFER_ENCODING                                                                       \
-	PG_FOLD(PG_W8('a', 'n', 's', 'f', 'e', 'r', '-', 'e'), PG_W8('n', 'c', 'o', 'd', 'i', 'n', 'g', ':'))
-
-#define HEAD_FIELD_NONE 0
-#define HEAD_FIELD_LENGTH 1
-#define HEAD_FIELD_CODING 2
+/* Where the response-head scan is (see l7/http_body.h). */
+#define HEAD_LINE 0   /* at the start of a line */
+#define HEAD_SKIP 1   /* in a line whose content does not matter: looking for its end */
+#define HEAD_LENGTH 2 /* in a Content-Length value: one digit per step */
+#define HEAD_CODING 3 /* in a Transfer-Encoding value: looking for its end */
 
 /* State of the response-head scan (kept in the per-CPU scratch, see http_body_info). */
 struct head_scan {
 	__u64 end;        /* bytes to scan */
 	__u64 pos;        /* next byte to scan */
-	__u64 raw;        /* the last 8 bytes */
-	__u64 low;        /* the last 8 bytes OR 0x20 */
-	__u64 low2;       /* the 8 before those */
 	__u64 header_end; /* offset just past "\r\n\r\n"; 0 until found */
 	__u64 length;     /* Content-Length */
-	__u8 field;       /* HEAD_FIELD_*: whose value the scan is in */
+	__u8 mode;        /* HEAD_* */
 	__u8 have_length;
 	__u8 bad_length;
 	__u8 chunked;

@@ -2,9 +2,11 @@
 /*
  * Socket data syscalls: read/write, recvfrom/sendto, readv/writev, recvmsg/sendmsg.
  *
- * Cost model: every one of these syscalls on the host runs the entry program, whose first act is
- * one hash lookup of (tgid, fd) in `conns`; file and pipe I/O misses and leaves. Only tracked
- * sockets stash arguments, and only the first call after a direction change copies payload.
+ * Cost model: every one of these syscalls on the host runs the entry and exit programs, whose first
+ * act is a bit test in `tracking_tgids`: processes that never had a tracked connection leave
+ * there. Then one hash lookup of (tgid, fd) in `conns`: file and pipe I/O misses and leaves. Only
+ * tracked sockets stash arguments, and only the first call after a direction change copies
+ * payload.
  * Per-syscall tracepoints fire for their own syscall only (raw_syscalls would run for all).
  */
 #ifndef PEREGRINE_L7_SYSCALLS_H
@@ -18,7 +20,7 @@ static __always_inline void io_enter(__s32 fd, __u64 ptr, __u32 iovcnt, __u64 co
 	struct conn_key key = { .tgid = id >> 32, .fd = fd };
 	struct io_args a = {}, *p;
 
-	if (!bpf_map_lookup_elem(&conns, &key))
+	if (!may_track(key.tgid) || !bpf_map_lookup_elem(&conns, &key))
 		return;
 	tls_note_fd(id, fd);
 	a.ptr = ptr;
@@ -41,7 +43,7 @@ static __always_inline void io_enter_msg(__s32 fd, __u64 msg)
 	struct conn_key key = { .tgid = id >> 32, .fd = fd };
 	struct user_msghdr m;
 
-	if (!bpf_map_lookup_elem(&conns, &key))
+	if (!may_track(key.tgid) || !bpf_map_lookup_elem(&conns, &key))
 		return;
 	if (bpf_probe_read_user(&m, sizeof(m), (const void *)msg)) {
 		count(PG_CNT_CAPTURE_FAULT);
@@ -95,11 +97,14 @@ static __always_inline void l7_io(struct conn_key *key, struct conn *c, struct i
 static __always_inline int io_exit(long ret, bool is_write)
 {
 	__u64 id = bpf_get_current_pid_tgid();
-	struct io_args *stashed = bpf_map_lookup_elem(&io_stash, &id);
+	struct io_args *stashed;
 	struct conn_key key = {};
 	struct io_args a;
 	struct conn *c;
 
+	if (!may_track(id >> 32))
+		return 0; /* io_enter stashed nothing */
+	stashed = bpf_map_lookup_elem(&io_stash, &id);
 	if (!stashed || !stashed->live)
 		return 0;
 	a = *stashed;
@@ -260,7 +265,7 @@ int pg_sys_enter_sendmmsg(struct trace_event_raw_sys_enter *ctx)
 	__u64 vec = ctx->args[1];
 	struct conn_key key = { .tgid = id >> 32, .fd = (__s32)ctx->args[0] };
 
-	if (!ctx->args[2] || !bpf_map_lookup_elem(&conns, &key))
+	if (!ctx->args[2] || !may_track(key.tgid) || !bpf_map_lookup_elem(&conns, &key))
 		return 0;
 	/* struct mmsghdr begins with the first message's struct user_msghdr. */
 	io_enter_msg(key.fd, vec);
@@ -272,9 +277,12 @@ SEC("tracepoint/syscalls/sys_exit_sendmmsg")
 int pg_sys_exit_sendmmsg(struct trace_event_raw_sys_exit *ctx)
 {
 	__u64 id = bpf_get_current_pid_tgid();
-	__u64 *vec = bpf_map_lookup_elem(&mmsg_vecs, &id);
+	__u64 *vec;
 	__u32 len = 0;
 
+	if (!may_track(id >> 32))
+		return 0;
+	vec = bpf_map_lookup_elem(&mmsg_vecs, &id);
 	if (!vec)
 		return 0;
 	if (ctx->ret >= 1 &&

@@ -175,6 +175,7 @@ static __always_inline bool fork_copy_fd(struct fork_scan *x, __s32 fd)
 		return false;
 	copy = *pc;
 	copy.inflight = 0; /* the parent's exchange in progress stays the parent's */
+	mark_tracking(ck.tgid);
 	if (bpf_map_update_elem(&conns, &ck, &copy, BPF_ANY)) {
 		count(PG_CNT_TRACK_FAILED);
 		return true;

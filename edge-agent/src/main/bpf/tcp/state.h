@@ -136,6 +136,7 @@ static __always_inline void track(struct conn_key *key, __u64 sk, struct pg_addr
 	c.flags = flags;
 	/* Replaces whatever a reused fd number left behind; any request it had is dropped with it. */
 	bpf_map_delete_elem(&inflight, key);
+	mark_tracking(key->tgid); /* before the entry: the syscall probes test the bit first */
 	if (bpf_map_update_elem(&conns, key, &c, BPF_ANY))
 		count(PG_CNT_TRACK_FAILED);
 	else
@@ -287,10 +288,13 @@ int pg_sys_enter_close(struct trace_event_raw_sys_enter *ctx)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	struct conn_key key = { .tgid = id >> 32, .fd = (__s32)ctx->args[0] };
-	struct conn *c = bpf_map_lookup_elem(&conns, &key);
+	struct conn *c;
 	struct sock *sk;
 	__u8 state;
 
+	if (!may_track(key.tgid))
+		return 0;
+	c = bpf_map_lookup_elem(&conns, &key);
 	if (!c)
 		return 0;
 	if (fork_close_copy(&key, c, bpf_ktime_get_ns()))
