@@ -317,8 +317,11 @@ public final class IncidentCorrelator extends KeyedCoProcessFunction<String, Sig
     }
 
     /**
-     * Applies every pending signal in event-time order (those of one instant together), then writes
-     * what changed at the correlator's event time, advanced to the latest of them.
+     * Applies every pending signal in event-time order, instant by instant (those of one instant
+     * together), writing what changed at each, as event-time timers at each instant would: a
+     * backlog (a restore, a lagging partition) writes the versions incidents had at each instant,
+     * not only the last. A group_wait that ends between two instants is written at its end, as its
+     * own timer would, with the members it had then.
      */
     private void applyPending(long now, long wall, OnTimerContext ctx, Collector<Incident> out) throws Exception {
         List<Signal> due = new ArrayList<>();
@@ -326,19 +329,41 @@ public final class IncidentCorrelator extends KeyedCoProcessFunction<String, Sig
             due.add(s);
         }
         due.sort(Comparator.<Signal>comparingLong(s -> s.at).thenComparing(Signal::fingerprint));
-        Map<String, List<String>> changed = new LinkedHashMap<>();
-        for (Signal s : due) {
-            pending.remove(s.fingerprint());
-            now = clock(s.at);
-            Signal member = members.get(s.fingerprint());
-            if (member == null || member.at <= s.at) { // else out of order: the later decision stands
-                apply(s, changed, wall, ctx, out);
+        for (int i = 0; i < due.size(); ) {
+            long instant = due.get(i).at;
+            for (long end = groupWaitEndBefore(instant); end != Long.MIN_VALUE; end = groupWaitEndBefore(instant)) {
+                publish(new LinkedHashMap<>(), clock(end), wall, ctx, out);
             }
+            Map<String, List<String>> changed = new LinkedHashMap<>();
+            for (; i < due.size() && due.get(i).at == instant; i++) {
+                Signal s = due.get(i);
+                pending.remove(s.fingerprint());
+                Signal member = members.get(s.fingerprint());
+                if (member == null || member.at <= s.at) { // else out of order: the later decision stands
+                    apply(s, changed, wall, ctx, out);
+                }
+            }
+            now = clock(instant);
+            publish(changed, now, wall, ctx, out);
         }
-        publish(changed, now, wall, ctx, out);
-        if (!due.isEmpty()) {
+        if (due.isEmpty()) {
+            publish(new LinkedHashMap<>(), now, wall, ctx, out);
+        } else {
             sweepAfterTtl(ctx); // members, the index and incidents were written
         }
+    }
+
+    /** The earliest end of a group_wait after the correlator's event time and before {@code instant}; MIN_VALUE if none. */
+    private long groupWaitEndBefore(long instant) throws Exception {
+        Long c = clock.value();
+        long earliest = Long.MAX_VALUE;
+        for (Incident i : open.values()) {
+            long end = i.getUpdatedAt().toEpochMilli() + config.groupWait().toMillis();
+            if (i.getStatus() == IncidentStatus.UNKNOWN && (c == null || end > c) && end < instant) {
+                earliest = Math.min(earliest, end);
+            }
+        }
+        return earliest == Long.MAX_VALUE ? Long.MIN_VALUE : earliest;
     }
 
     /**

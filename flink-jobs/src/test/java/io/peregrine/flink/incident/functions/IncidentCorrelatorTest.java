@@ -228,6 +228,27 @@ class IncidentCorrelatorTest {
     }
 
     @Test
+    void shouldWriteABacklogInstantByInstantEndingGroupWaitInBetween() throws Exception {
+        open(Duration.ofSeconds(20));
+        wallClock(Duration.ZERO);
+        topology();
+        // One tick receives a minute of signals (a restore's backlog): group_wait ends at 120,
+        // before db signals at 130, so the first version is orders alone, then db joins, as the
+        // watermark would have decided.
+        signal(firing("orders", 100));
+        signal(firing("db", 130));
+        signal(firing("search", 160));
+        List<Incident> versions = tick();
+        assertThat(versions).extracting(i -> names(i.getAffectedApps()), i -> i.getUpdatedAt().toEpochMilli())
+                .containsExactly(
+                        org.assertj.core.groups.Tuple.tuple(Set.of("orders"), at(120)),
+                        org.assertj.core.groups.Tuple.tuple(Set.of("orders", "db"), at(130)));
+        // search, unrelated, opened at 160: its group_wait ends with event time or the wall clock.
+        assertThat(watermark(180)).singleElement().satisfies(i -> assertThat(names(i.getAffectedApps()))
+                .containsExactly("search"));
+    }
+
+    @Test
     void shouldIgnoreASignalOlderThanTheMemberItWouldReplace() throws Exception {
         wallClock(Duration.ZERO);
         signal(firing("db", 100));
