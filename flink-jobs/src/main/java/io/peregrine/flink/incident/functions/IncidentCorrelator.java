@@ -53,9 +53,12 @@ import org.apache.flink.util.Collector;
  * time order). Waiting for the watermark instead would hold every page for the SLI source's
  * out-of-orderness (30 s) plus a window (10 s): the watermark only passes a window's end once
  * later windows arrived from every partition. The correlator's event-time clock is the latest
- * signal's time or the watermark, whichever is later ({@link #clock}); versions, group_wait and
- * silences are decided on it. The watermark still drives event-time timers (silences' start and
- * end, group_wait, and a re-check at each signal's instant, which applies what a tick has not yet).
+ * signal's time or the watermark, whichever is later ({@link #clock}); versions and silences are
+ * decided on it. group_wait ends when the watermark passes it (every upstream instance's signals
+ * of the first instant are in: a backlog decides as before) or after as much processing time
+ * (live: the watermark trails by 40 s), whichever comes first. The watermark still drives
+ * event-time timers (silences' start and end, group_wait, and one at each signal's instant, which
+ * applies what a tick has not yet).
  * The price: related signals that arrive in different ticks are applied in arrival order, so a
  * replay after a restore may open an incident under the id of another of its first alerts (its
  * re-sent page then carries another dedup_key). Within {@code group_wait} this cannot happen to
@@ -320,8 +323,8 @@ public final class IncidentCorrelator extends KeyedCoProcessFunction<String, Sig
      * Applies every pending signal in event-time order, instant by instant (those of one instant
      * together), writing what changed at each, as event-time timers at each instant would: a
      * backlog (a restore, a lagging partition) writes the versions incidents had at each instant,
-     * not only the last. A group_wait that ends between two instants is written at its end, as its
-     * own timer would, with the members it had then.
+     * not only the last. A group_wait the watermark passed that ends between two instants is
+     * written at its end, as its own timer would, with the members it had then.
      */
     private void applyPending(long now, long wall, OnTimerContext ctx, Collector<Incident> out) throws Exception {
         List<Signal> due = new ArrayList<>();
@@ -331,7 +334,7 @@ public final class IncidentCorrelator extends KeyedCoProcessFunction<String, Sig
         due.sort(Comparator.<Signal>comparingLong(s -> s.at).thenComparing(Signal::fingerprint));
         for (int i = 0; i < due.size(); ) {
             long instant = due.get(i).at;
-            for (long end = groupWaitEndBefore(instant); end != Long.MIN_VALUE; end = groupWaitEndBefore(instant)) {
+            for (long end = groupWaitEndBefore(instant, ctx); end != Long.MIN_VALUE; end = groupWaitEndBefore(instant, ctx)) {
                 publish(new LinkedHashMap<>(), clock(end), wall, ctx, out);
             }
             Map<String, List<String>> changed = new LinkedHashMap<>();
@@ -353,13 +356,17 @@ public final class IncidentCorrelator extends KeyedCoProcessFunction<String, Sig
         }
     }
 
-    /** The earliest end of a group_wait after the correlator's event time and before {@code instant}; MIN_VALUE if none. */
-    private long groupWaitEndBefore(long instant) throws Exception {
+    /**
+     * The earliest end of a group_wait the watermark passed, after the correlator's event time and
+     * before {@code instant}; MIN_VALUE if none.
+     */
+    private long groupWaitEndBefore(long instant, Context ctx) throws Exception {
         Long c = clock.value();
+        long watermark = ctx.timerService().currentWatermark();
         long earliest = Long.MAX_VALUE;
         for (Incident i : open.values()) {
             long end = i.getUpdatedAt().toEpochMilli() + config.groupWait().toMillis();
-            if (i.getStatus() == IncidentStatus.UNKNOWN && (c == null || end > c) && end < instant) {
+            if (i.getStatus() == IncidentStatus.UNKNOWN && (c == null || end > c) && end < instant && end <= watermark) {
                 earliest = Math.min(earliest, end);
             }
         }
@@ -632,7 +639,11 @@ public final class IncidentCorrelator extends KeyedCoProcessFunction<String, Sig
             }
             boolean placeholder = previous.getStatus() == IncidentStatus.UNKNOWN;
             Long waitUntil = placeholder ? groupWaitUntil.get(id) : null;
-            boolean waiting = placeholder && now < previous.getUpdatedAt().toEpochMilli() + config.groupWait().toMillis()
+            // Event time ends it once both the watermark (the clock alone is not enough: signals of the
+            // first instant from a slower upstream instance may still come) and the instant written reach it.
+            boolean waiting = placeholder && !config.groupWait().isZero()
+                    && Math.min(ctx.timerService().currentWatermark(), now)
+                            < previous.getUpdatedAt().toEpochMilli() + config.groupWait().toMillis()
                     && (waitUntil == null || wall < waitUntil);
             if (placeholder && !waiting) {
                 id = firstWrittenId(id, current, changed);

@@ -232,20 +232,39 @@ class IncidentCorrelatorTest {
         open(Duration.ofSeconds(20));
         wallClock(Duration.ZERO);
         topology();
-        // One tick receives a minute of signals (a restore's backlog): group_wait ends at 120,
-        // before db signals at 130, so the first version is orders alone, then db joins, as the
-        // watermark would have decided.
+        // A minute of signals arrives at once (a restore's backlog) before any tick; the watermark
+        // passes 125: group_wait ends at 120, before db signals at 130, so the first version is
+        // orders alone, then db joins, as timers at each instant decide.
         signal(firing("orders", 100));
         signal(firing("db", 130));
         signal(firing("search", 160));
-        List<Incident> versions = tick();
+        List<Incident> versions = watermark(125);
         assertThat(versions).extracting(i -> names(i.getAffectedApps()), i -> i.getUpdatedAt().toEpochMilli())
                 .containsExactly(
                         org.assertj.core.groups.Tuple.tuple(Set.of("orders"), at(120)),
                         org.assertj.core.groups.Tuple.tuple(Set.of("orders", "db"), at(130)));
-        // search, unrelated, opened at 160: its group_wait ends with event time or the wall clock.
+        // search, unrelated, opened at 160: its group_wait ends with the watermark (or the wall clock).
+        assertThat(tick()).isEmpty();
         assertThat(watermark(180)).singleElement().satisfies(i -> assertThat(names(i.getAffectedApps()))
                 .containsExactly("search"));
+    }
+
+    @Test
+    void shouldNotEndGroupWaitOnTheSignalsOfOneUpstreamInstanceAlone() throws Exception {
+        open(Duration.ofSeconds(20));
+        wallClock(Duration.ZERO);
+        topology();
+        // One upstream instance runs ahead (orders at 100, then its own later signal at 150); the
+        // other's db signal of 100 comes in a later tick, before the watermark passes 120.
+        signal(firing("orders", 100));
+        signal(firing("search", 150));
+        assertThat(tick()).isEmpty();
+        signal(firing("db", 100));
+        assertThat(tick()).isEmpty();
+        assertThat(watermark(120)).singleElement().satisfies(i -> {
+            assertThat(names(i.getAffectedApps())).containsExactlyInAnyOrder("orders", "db");
+            assertThat(i.getRootCause().getName()).isEqualTo("db");
+        });
     }
 
     @Test
