@@ -1,5 +1,6 @@
 package io.peregrine.flink.anomaly;
 
+import io.peregrine.flink.BufferTimeouts;
 import io.peregrine.flink.anomaly.functions.AnomalyFunction;
 import io.peregrine.flink.anomaly.records.SliSignals;
 import io.peregrine.schema.Alert;
@@ -32,10 +33,12 @@ public final class AnomalyWorkflow {
                                            Sink<Alert> alertSink, AnomalyConfig config) {
         SingleOutputStreamOperator<Alert> alerts = windows
                 .map(SliSignals::of).name("anomaly-signals").uid("anomaly-signals")
+                .setBufferTimeout(BufferTimeouts.SLI_WINDOWS_MS)
                 .keyBy(SliSignals::appId)
                 .process(new AnomalyFunction(config))
                 .returns(new AvroTypeInfo<>(Alert.class))
-                .name("anomaly-detect").uid("anomaly-detect");
+                .name("anomaly-detect").uid("anomaly-detect")
+                .setBufferTimeout(BufferTimeouts.ALERTS_MS);
         alerts.getSideOutput(AnomalyFunction.ANOMALIES)
                 .sinkTo(anomalySink).name("anomaly-sink").uid("anomaly-sink");
         alerts.sinkTo(alertSink).name("anomaly-alert-sink").uid("anomaly-alert-sink");

@@ -1,5 +1,6 @@
 package io.peregrine.flink.incident;
 
+import io.peregrine.flink.BufferTimeouts;
 import io.peregrine.flink.incident.functions.AlertHysteresis;
 import io.peregrine.flink.incident.functions.AppHeartbeats;
 import io.peregrine.flink.incident.functions.ChangelogWatermarks;
@@ -56,7 +57,8 @@ public final class IncidentWorkflow {
                 .keyBy(Alert::getFingerprint)
                 .process(new AlertHysteresis(config))
                 .returns(Signal.typeInfo())
-                .name("incident-hysteresis").uid("incident-hysteresis");
+                .name("incident-hysteresis").uid("incident-hysteresis")
+                .setBufferTimeout(BufferTimeouts.ALERTS_MS);
 
         SingleOutputStreamOperator<Control> edges = env
                 .fromSource(topology, ChangelogWatermarks.strategy(), "topology-source").uid("incident-topology-source")
@@ -87,7 +89,8 @@ public final class IncidentWorkflow {
                 .returns(new AvroTypeInfo<>(Incident.class))
                 // One key: more instances would idle (see IncidentCorrelator).
                 .setParallelism(1)
-                .name("incident-correlate").uid("incident-correlate");
+                .name("incident-correlate").uid("incident-correlate")
+                .setBufferTimeout(BufferTimeouts.ALERTS_MS);
         // As many writers as correlators (one), chained: with more, versions of one incident would
         // be spread over writers and could reach the topic out of order.
         incidents.sinkTo(incidentSink).setParallelism(1).name("incident-sink").uid("incident-sink");

@@ -1,5 +1,6 @@
 package io.peregrine.flink.notify;
 
+import io.peregrine.flink.BufferTimeouts;
 import io.peregrine.flink.notify.functions.FailedDeliveries;
 import io.peregrine.flink.notify.functions.FailedNotifications;
 import io.peregrine.flink.notify.functions.IncidentChanges;
@@ -59,7 +60,8 @@ public final class NotifyWorkflow {
         SingleOutputStreamOperator<PagerDutyEvent> events = incidents
                 .keyBy(Incident::getId)
                 .process(new PagerDutyRouter(config.routingKey()))
-                .name("pagerduty-route").uid("notify-pagerduty-route");
+                .name("pagerduty-route").uid("notify-pagerduty-route")
+                .setBufferTimeout(BufferTimeouts.ALERTS_MS);
         // The operator's timeout outlasts the client's own deadline, which ends every delivery first.
         long timeoutMs = config.deadline().plus(config.requestTimeout()).plusMinutes(1).toMillis();
         SingleOutputStreamOperator<Delivery> deliveries = AsyncDataStream
@@ -111,6 +113,7 @@ public final class NotifyWorkflow {
                 .keyBy(Incident::getId)
                 .process(new IncidentChanges())
                 .name(name + "-changes").uid(uid + "-changes")
+                .setBufferTimeout(BufferTimeouts.ALERTS_MS)
                 .keyBy(n -> receiver.name())
                 .process(new RateLimitedRequests(receiver))
                 .name(name + "-rate-limit").uid(uid + "-rate-limit");

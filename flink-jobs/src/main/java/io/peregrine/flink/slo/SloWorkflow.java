@@ -1,5 +1,6 @@
 package io.peregrine.flink.slo;
 
+import io.peregrine.flink.BufferTimeouts;
 import io.peregrine.flink.kafka.DeadLetterSplitter;
 import io.peregrine.flink.kafka.Decoded;
 import io.peregrine.flink.kafka.ValueWatermarks;
@@ -62,7 +63,8 @@ public final class SloWorkflow {
                 .process(new DeadLetterSplitter<ServiceSliWindow>())
                 // Decoded windows are never modified: passed on, not deep-copied, to both detectors.
                 .returns(new SharedAvroTypeInfo<>(ServiceSliWindow.class))
-                .name("sli-dead-letters").uid("slo-sli-dead-letters");
+                .name("sli-dead-letters").uid("slo-sli-dead-letters")
+                .setBufferTimeout(BufferTimeouts.SLI_WINDOWS_MS);
 
         windows.getSideOutput(DeadLetterSplitter.DEAD_LETTERS)
                 .sinkTo(deadLetterSink).name("dead-letter-sink").uid("slo-dead-letter-sink");
@@ -73,10 +75,12 @@ public final class SloWorkflow {
     public static DataStream<Alert> alerts(DataStream<ServiceSliWindow> windows, Sink<Alert> alertSink, SloConfig config) {
         SingleOutputStreamOperator<Alert> alerts = windows
                 .map(new ToSliWindow()).name("sli-counts").uid("slo-sli-counts")
+                .setBufferTimeout(BufferTimeouts.SLI_WINDOWS_MS)
                 .keyBy(SliWindow::appId)
                 .process(new BurnRateFunction(config))
                 .returns(new AvroTypeInfo<>(Alert.class))
-                .name("burn-rate").uid("slo-burn-rate");
+                .name("burn-rate").uid("slo-burn-rate")
+                .setBufferTimeout(BufferTimeouts.ALERTS_MS);
 
         alerts.sinkTo(alertSink).name("alert-sink").uid("slo-alert-sink");
         return alerts;

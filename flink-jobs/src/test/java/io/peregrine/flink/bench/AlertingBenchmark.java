@@ -88,7 +88,11 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * {@code --background-rate}; per trial a fresh application with {@code 6} healthy windows gets one
  * window failing every request. Measured: from just before that record is handed to the producer
  * to the PagerDuty trigger for that application arriving at a loopback HTTP receiver;
- * {@code --trials} trials, p50/p90/p99/max reported.</li>
+ * {@code --trials} trials, p50/p90/p99/max reported. Event time follows the wall clock as it does
+ * in production: the background is {@code --background-rate} x 10 s applications, each sending the
+ * 10 s window that just closed once per window, and a trial's failing window is the one that just
+ * closed too. (Background windows whose event time ran ahead of the trials' would keep the
+ * watermark past every trial, hiding any wait for it.)</li>
  * </ol>
  *
  * <pre>
@@ -405,10 +409,10 @@ public final class AlertingBenchmark {
                 warmUp(producer, sli, arrived, now);
                 for (int t = 0; t < trials; t++) {
                     String id = app("latency-" + t).getId();
-                    ServiceSliWindow failing = window(app("latency-" + t), now, 100, 100, 40);
+                    ServiceSliWindow failing = window(app("latency-" + t), closedWindowStart(), 100, 100, 40);
                     long sent = System.nanoTime();
                     send(producer, sli, failing);
-                    long deadline = sent + Duration.ofSeconds(30).toNanos();
+                    long deadline = sent + Duration.ofSeconds(TRIAL_TIMEOUT_S).toNanos();
                     Long at;
                     while ((at = arrived.get(id)) == null && System.nanoTime() < deadline) {
                         Thread.sleep(0, 200_000);
@@ -424,8 +428,9 @@ public final class AlertingBenchmark {
             }
             double seconds = (System.nanoTime() - phaseStart) / 1e9;
             long[] ok = Arrays.stream(latencies).filter(l -> l != Long.MAX_VALUE).sorted().toArray();
-            System.out.printf(Locale.ROOT, "latency: %d trials, %d without a page within 30 s; background load %,.0f "
-                    + "SLI records/s (target %d)%n", trials, missing, backgroundSent.get() / seconds, backgroundRate);
+            System.out.printf(Locale.ROOT, "latency: %d trials, %d without a page within %d s; background load %,.0f "
+                    + "SLI records/s (target %d); load average %.2f%n", trials, missing, TRIAL_TIMEOUT_S, backgroundSent.get() / seconds, backgroundRate,
+                    OS.getSystemLoadAverage());
             if (ok.length > 0) {
                 System.out.printf(Locale.ROOT, "latency: failing SLI record produced -> PagerDuty trigger at the "
                                 + "loopback receiver: p50 %.0f ms, p90 %.0f ms, p99 %.0f ms, max %.0f ms%n",
@@ -446,7 +451,7 @@ public final class AlertingBenchmark {
         for (int w = 0; w < 6; w++) {
             send(producer, sli, window(warm, now.minus(WINDOW.multipliedBy(6 - w)), 100, 0, 40));
         }
-        send(producer, sli, window(warm, now, 100, 100, 40));
+        send(producer, sli, window(warm, closedWindowStart(), 100, 100, 40));
         long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
         while (!arrived.containsKey(warm.getId())) {
             if (System.nanoTime() > deadline) {
@@ -457,18 +462,32 @@ public final class AlertingBenchmark {
         System.out.println("latency: job running and paging; starting trials");
     }
 
-    /** Healthy windows of 1,000 other apps at {@code rate} records/s, as steady load while trials run. */
+    /** How long a trial waits for its page. */
+    private static final int TRIAL_TIMEOUT_S = 90;
+
+    /** Start of the 10 s window that closed last (wall clock, aligned as the Streams stage aligns them). */
+    private static Instant closedWindowStart() {
+        long w = WINDOW.toMillis();
+        long now = System.currentTimeMillis();
+        return Instant.ofEpochMilli(now - Math.floorMod(now, w) - w);
+    }
+
+    /**
+     * Healthy windows at {@code rate} records/s, as steady load while trials run: {@code rate} x 10 s
+     * apps, each sending the window that just closed once per window, spread evenly over it.
+     */
     private static void background(KafkaEndpoints endpoints, Topic<String, ServiceSliWindow> sli, int rate,
                                    AtomicBoolean stop, AtomicLong sent, Instant now) {
         if (rate <= 0) {
             return;
         }
+        int apps = (int) (rate * WINDOW.toSeconds());
         try (KafkaProducer<byte[], byte[]> producer = producer(endpoints, 65_536, 5)) {
             long start = System.nanoTime();
-            long w = 0;
             while (!stop.get()) {
-                for (int app = 0; app < 1000 && !stop.get(); app++) {
-                    send(producer, sli, window(app("background-" + app), now.plus(WINDOW.multipliedBy(w)), 100, 0, 40));
+                Instant window = closedWindowStart();
+                for (int app = 0; app < apps && !stop.get(); app++) {
+                    send(producer, sli, window(app("background-" + app), window, 100, 0, 40));
                     long n = sent.incrementAndGet();
                     long due = start + n * 1_000_000_000L / rate;
                     long wait = due - System.nanoTime();
@@ -476,7 +495,6 @@ public final class AlertingBenchmark {
                         Thread.sleep(wait / 1_000_000);
                     }
                 }
-                w++;
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

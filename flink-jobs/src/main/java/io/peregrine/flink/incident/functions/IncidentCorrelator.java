@@ -25,6 +25,8 @@ import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.StateTtlConfig;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
 import org.apache.flink.streaming.api.TimeDomain;
@@ -45,11 +47,23 @@ import org.apache.flink.util.Collector;
  * parallel instance, and is checkpointed once. Beyond one machine's worth of alert changes, the
  * scope would become a tenant or cluster label instead of a constant.
  *
- * <p><b>Order.</b> Signals are buffered until the watermark passes them and then applied in event
- * time order, those of one instant together, so grouping, the root cause and incident ids do not
- * depend on the order in which parallel upstream instances deliver, and a replay after a restore
- * decides the same. The topology and silence inputs carry no event time of their own (their
- * sources stay idle, {@link ChangelogWatermarks}) and apply on arrival.
+ * <p><b>Order and latency.</b> Signals apply on arrival: each is buffered only until the next
+ * processing-time tick of this operator (a timer at the current time, so what arrived together,
+ * such as the signals of one evaluation from both upstream instances, applies together, in event
+ * time order). Waiting for the watermark instead would hold every page for the SLI source's
+ * out-of-orderness (30 s) plus a window (10 s): the watermark only passes a window's end once
+ * later windows arrived from every partition. The correlator's event-time clock is the latest
+ * signal's time or the watermark, whichever is later ({@link #clock}); versions and silences are
+ * decided on it. group_wait ends when the watermark passes it (every upstream instance's signals
+ * of the first instant are in: a backlog decides as before) or after as much processing time
+ * (live: the watermark trails by 40 s), whichever comes first. The watermark still drives
+ * event-time timers (silences' start and end, group_wait, and one at each signal's instant, which
+ * applies what a tick has not yet).
+ * The price: related signals that arrive in different ticks are applied in arrival order, so a
+ * replay after a restore may open an incident under the id of another of its first alerts (its
+ * re-sent page then carries another dedup_key). Within {@code group_wait} this cannot happen to
+ * the first version, which is what pages. The topology and silence inputs carry no event time of
+ * their own (their sources stay idle, {@link ChangelogWatermarks}) and apply on arrival.
  *
  * <p><b>Grouping.</b> A firing signal joins an open incident that has a member whose application
  * it depends on, or that depends on it (transitively, through the map), provided it started within
@@ -87,10 +101,11 @@ import org.apache.flink.util.Collector;
  * its incident's entries, so they expire together, and never before the stale check above closed
  * the incident. TTL ({@code state_ttl}, processing time from each write) still guards against edges
  * whose tombstone never comes. Timers: one per pending instant, and a silence's start and end,
- * deleted with the silence unless something else needs that instant (event time); a stale check per
- * open incident and a sweep {@code state_ttl} after writes (processing time, coalesced to the
- * minute; each fires both), the sweep removing what expired from the backend and from the
- * in-memory index of the service map ({@link #sweep}).
+ * deleted with the silence unless something else needs that instant (event time); the tick that
+ * applies pending signals, group_wait's end in processing time, a stale check per open incident
+ * and a sweep {@code state_ttl} after writes (processing time; the last two coalesced to the minute
+ * and each firing both), the sweep removing what expired from the backend and from the in-memory
+ * index of the service map ({@link #sweep}).
  */
 public final class IncidentCorrelator extends KeyedCoProcessFunction<String, Signal, Control, Incident> {
     private static final long serialVersionUID = 1L;
@@ -112,6 +127,10 @@ public final class IncidentCorrelator extends KeyedCoProcessFunction<String, Sig
     private transient MapState<String, Liveness> liveness;
     /** Fingerprint to the start of its firing episode, for members of incidents resolved as stale. */
     private transient MapState<String, Long> staleEpisodes;
+    /** Incidents in group_wait to the processing time it ends at: written then even if event time lags. */
+    private transient MapState<String, Long> groupWaitUntil;
+    /** The correlator's event time: the latest applied signal's, or the watermark, whichever is later. */
+    private transient ValueState<Long> clock;
     /** Client app id to the app ids it calls, built from {@link #edges} on first use after a start. */
     private transient Map<String, Set<String>> dependencies;
     /** Processing time when this instance opened (a start or restore): stale checks count from it at the earliest. */
@@ -158,6 +177,10 @@ public final class IncidentCorrelator extends KeyedCoProcessFunction<String, Sig
         MapStateDescriptor<String, Long> se = new MapStateDescriptor<>("incident-stale-episodes", Types.STRING, Types.LONG);
         se.enableTimeToLive(ttl);
         staleEpisodes = getRuntimeContext().getMapState(se);
+        MapStateDescriptor<String, Long> gw = new MapStateDescriptor<>("incident-group-wait", Types.STRING, Types.LONG);
+        gw.enableTimeToLive(ttl);
+        groupWaitUntil = getRuntimeContext().getMapState(gw);
+        clock = getRuntimeContext().getState(new ValueStateDescriptor<>("incident-clock", Types.LONG));
         startedAt = ((StreamingRuntimeContext) getRuntimeContext()).getProcessingTimeService().getCurrentProcessingTime();
         adopted = false;
     }
@@ -193,6 +216,9 @@ public final class IncidentCorrelator extends KeyedCoProcessFunction<String, Sig
             return; // out of order: the later decision stands
         }
         pending.put(signal.fingerprint(), signal);
+        // Applied at the next tick, not when the watermark passes (see Order and latency); the
+        // event-time timer applies it should the watermark come first (a restore's backlog).
+        ctx.timerService().registerProcessingTimeTimer(ctx.timerService().currentProcessingTime());
         ctx.timerService().registerEventTimeTimer(signal.at);
         String id = incidentOf.get(signal.fingerprint());
         if (id != null) {
@@ -238,7 +264,7 @@ public final class IncidentCorrelator extends KeyedCoProcessFunction<String, Sig
             }
             return;
         }
-        long now = ctx.timerService().currentWatermark();
+        long now = clock(ctx.timerService().currentWatermark());
         Silence old = silences.get(control.key);
         if (control.isTombstone() || control.silence.getEndsAt().toEpochMilli() <= now) {
             silences.remove(control.key);
@@ -257,42 +283,114 @@ public final class IncidentCorrelator extends KeyedCoProcessFunction<String, Sig
         if (now != Long.MIN_VALUE) {
             publish(Map.of(), now, wallClock(ctx), ctx, out);
         }
+        forgetClockIfIdle();
     }
 
     @Override
     public void onTimer(long timestamp, OnTimerContext ctx, Collector<Incident> out) throws Exception {
         if (ctx.timeDomain() == TimeDomain.PROCESSING_TIME) {
-            wallClock(ctx);
-            resolveStale(timestamp, ctx, out);
-            sweep();
+            long wall = wallClock(ctx);
+            if (Math.floorMod(timestamp, every()) == 0) { // stale checks and sweeps are coalesced to every()
+                resolveStale(timestamp, ctx, out);
+                sweep();
+            }
+            // A tick: apply what arrived; write incidents whose group_wait ended in processing time.
+            boolean groupWaitEnds = false;
+            for (Long until : groupWaitUntil.values()) {
+                groupWaitEnds |= until <= wall;
+            }
+            if (!pending.isEmpty() || groupWaitEnds) {
+                applyPending(clock(Long.MIN_VALUE), wall, ctx, out);
+            }
+            forgetClockIfIdle();
             return;
         }
-        List<Signal> due = new ArrayList<>();
-        for (Signal s : pending.values()) {
-            if (s.at <= timestamp) {
-                due.add(s);
-            }
-        }
-        due.sort(Comparator.<Signal>comparingLong(s -> s.at).thenComparing(Signal::fingerprint));
-        Map<String, List<String>> changed = new LinkedHashMap<>();
-        long wall = wallClock(ctx);
-        for (Signal s : due) {
-            pending.remove(s.fingerprint());
-            apply(s, changed, wall, ctx, out);
-        }
+        long now = clock(timestamp);
         List<String> ended = new ArrayList<>();
         for (Map.Entry<String, Silence> e : silences.entries()) {
-            if (e.getValue().getEndsAt().toEpochMilli() <= timestamp) {
+            if (e.getValue().getEndsAt().toEpochMilli() <= now) {
                 ended.add(e.getKey());
             }
         }
         for (String id : ended) {
             silences.remove(id);
         }
-        publish(changed, timestamp, wall, ctx, out);
-        if (!due.isEmpty()) {
+        applyPending(now, wallClock(ctx), ctx, out);
+        forgetClockIfIdle();
+    }
+
+    /**
+     * Applies every pending signal in event-time order, instant by instant (those of one instant
+     * together), writing what changed at each, as event-time timers at each instant would: a
+     * backlog (a restore, a lagging partition) writes the versions incidents had at each instant,
+     * not only the last. A group_wait the watermark passed that ends between two instants is
+     * written at its end, as its own timer would, with the members it had then.
+     */
+    private void applyPending(long now, long wall, OnTimerContext ctx, Collector<Incident> out) throws Exception {
+        List<Signal> due = new ArrayList<>();
+        for (Signal s : pending.values()) {
+            due.add(s);
+        }
+        due.sort(Comparator.<Signal>comparingLong(s -> s.at).thenComparing(Signal::fingerprint));
+        for (int i = 0; i < due.size(); ) {
+            long instant = due.get(i).at;
+            for (long end = groupWaitEndBefore(instant, ctx); end != Long.MIN_VALUE; end = groupWaitEndBefore(instant, ctx)) {
+                publish(new LinkedHashMap<>(), clock(end), wall, ctx, out);
+            }
+            Map<String, List<String>> changed = new LinkedHashMap<>();
+            for (; i < due.size() && due.get(i).at == instant; i++) {
+                Signal s = due.get(i);
+                pending.remove(s.fingerprint());
+                Signal member = members.get(s.fingerprint());
+                if (member == null || member.at <= s.at) { // else out of order: the later decision stands
+                    apply(s, changed, wall, ctx, out);
+                }
+            }
+            now = clock(instant);
+            publish(changed, now, wall, ctx, out);
+        }
+        if (due.isEmpty()) {
+            publish(new LinkedHashMap<>(), now, wall, ctx, out);
+        } else {
             sweepAfterTtl(ctx); // members, the index and incidents were written
         }
+    }
+
+    /**
+     * The earliest end of a group_wait the watermark passed, after the correlator's event time and
+     * before {@code instant}; MIN_VALUE if none.
+     */
+    private long groupWaitEndBefore(long instant, Context ctx) throws Exception {
+        Long c = clock.value();
+        long watermark = ctx.timerService().currentWatermark();
+        long earliest = Long.MAX_VALUE;
+        for (Incident i : open.values()) {
+            long end = i.getUpdatedAt().toEpochMilli() + config.groupWait().toMillis();
+            if (i.getStatus() == IncidentStatus.UNKNOWN && (c == null || end > c) && end < instant && end <= watermark) {
+                earliest = Math.min(earliest, end);
+            }
+        }
+        return earliest == Long.MAX_VALUE ? Long.MIN_VALUE : earliest;
+    }
+
+    /**
+     * Drops the clock once nothing is open, pending or silenced: nothing is left whose versions must
+     * keep growing, and event time starts again from the next signal or watermark.
+     */
+    private void forgetClockIfIdle() throws Exception {
+        if (open.isEmpty() && pending.isEmpty() && silences.isEmpty()) {
+            clock.clear();
+        }
+    }
+
+    /** Advances the correlator's event time to {@code at} if later; returns it. */
+    private long clock(long at) throws Exception {
+        Long c = clock.value();
+        if (c != null && c >= at) {
+            return c;
+        }
+        clock.update(at);
+        return at;
     }
 
     /**
@@ -377,6 +475,7 @@ public final class IncidentCorrelator extends KeyedCoProcessFunction<String, Sig
             open.remove(id);
             heard.remove(id);
             liveness.remove(id);
+            groupWaitUntil.remove(id);
         }
     }
 
@@ -405,10 +504,12 @@ public final class IncidentCorrelator extends KeyedCoProcessFunction<String, Sig
                 open.remove(incident.getId());
                 heard.remove(incident.getId());
                 liveness.remove(incident.getId());
+                groupWaitUntil.remove(incident.getId());
             }
         }
         drain(open);
         drain(liveness);
+        drain(groupWaitUntil);
     }
 
     /** Reads every entry, which removes those whose TTL expired, and the map itself once empty. */
@@ -473,6 +574,11 @@ public final class IncidentCorrelator extends KeyedCoProcessFunction<String, Sig
             staleEpisodes.remove(s.fingerprint());
             open.put(target, placeholder(target, s));
             ctx.timerService().registerEventTimeTimer(s.at + config.groupWait().toMillis());
+            if (!config.groupWait().isZero()) {
+                // Event time moves with signals and the watermark; when neither comes, the wall clock ends group_wait.
+                groupWaitUntil.put(target, wall + config.groupWait().toMillis());
+                ctx.timerService().registerProcessingTimeTimer(wall + config.groupWait().toMillis());
+            }
             Liveness l = Liveness.of(wall, wall, List.of(s.appId()));
             liveness.put(target, l);
             checkStaleAt(l, ctx);
@@ -505,6 +611,7 @@ public final class IncidentCorrelator extends KeyedCoProcessFunction<String, Sig
             }
         }
         changed.remove(absorbed.getId());
+        groupWaitUntil.remove(absorbed.getId());
         open.remove(absorbed.getId());
         heard.remove(absorbed.getId());
         liveness.remove(absorbed.getId());
@@ -527,13 +634,24 @@ public final class IncidentCorrelator extends KeyedCoProcessFunction<String, Sig
                 open.remove(id); // every member expired (TTL: the job was down when it was due to go stale)
                 heard.remove(id);
                 liveness.remove(id);
+                groupWaitUntil.remove(id);
                 continue;
+            }
+            boolean placeholder = previous.getStatus() == IncidentStatus.UNKNOWN;
+            Long waitUntil = placeholder ? groupWaitUntil.get(id) : null;
+            // Event time ends it once both the watermark (the clock alone is not enough: signals of the
+            // first instant from a slower upstream instance may still come) and the instant written reach it.
+            boolean waiting = placeholder && !config.groupWait().isZero()
+                    && Math.min(ctx.timerService().currentWatermark(), now)
+                            < previous.getUpdatedAt().toEpochMilli() + config.groupWait().toMillis()
+                    && (waitUntil == null || wall < waitUntil);
+            if (placeholder && !waiting) {
+                id = firstWrittenId(id, current, changed);
             }
             if (changed.containsKey(id)) {
                 alive(id, current, wall, ctx);
             }
-            boolean placeholder = previous.getStatus() == IncidentStatus.UNKNOWN;
-            if (placeholder && now < previous.getUpdatedAt().toEpochMilli() + config.groupWait().toMillis()) {
+            if (waiting) {
                 // group_wait: not written before related signals had their chance to join; remember who did.
                 open.put(id, Incident.newBuilder(previous)
                         .setAlertFingerprints(current.stream().map(Signal::fingerprint).collect(Collectors.toList()))
@@ -549,6 +667,7 @@ public final class IncidentCorrelator extends KeyedCoProcessFunction<String, Sig
                 continue;
             }
             out.collect(next);
+            groupWaitUntil.remove(id);
             if (next.getStatus() == IncidentStatus.RESOLVED) {
                 open.remove(id);
                 heard.remove(id);
@@ -567,6 +686,48 @@ public final class IncidentCorrelator extends KeyedCoProcessFunction<String, Sig
                 }
             }
         }
+    }
+
+    /**
+     * The id a new incident is first written under: that of its earliest member (by start, then
+     * fingerprint) rather than of the one that happened to arrive first, so a replay that receives
+     * the alerts of its first evaluation in another order pages under the same dedup_key. Moves the
+     * incident's entries to it. Kept as it is when an incident re-opened after going stale, or one
+     * with the earliest member's id is open.
+     */
+    private String firstWrittenId(String id, List<Signal> current, Map<String, List<String>> changed) throws Exception {
+        Signal first = current.stream().min(Comparator.<Signal>comparingLong(m -> m.alert.getStartsAt().toEpochMilli())
+                .thenComparing(Signal::fingerprint)).orElseThrow();
+        String canonical = Incidents.id(first);
+        Long episode = staleEpisodes.get(first.fingerprint());
+        if (canonical.equals(id) || open.contains(canonical)
+                || current.stream().noneMatch(m -> Incidents.id(m).equals(id))
+                || episode != null && episode == first.alert.getStartsAt().toEpochMilli()) {
+            return id;
+        }
+        open.put(canonical, Incident.newBuilder(open.get(id)).setId(canonical).build());
+        open.remove(id);
+        for (Signal m : current) {
+            if (id.equals(incidentOf.get(m.fingerprint()))) {
+                incidentOf.put(m.fingerprint(), canonical);
+            }
+        }
+        Liveness l = liveness.get(id);
+        if (l != null) {
+            liveness.put(canonical, l);
+            liveness.remove(id);
+        }
+        Integer h = heard.get(id);
+        if (h != null) {
+            heard.put(canonical, h);
+            heard.remove(id);
+        }
+        groupWaitUntil.remove(id);
+        List<String> joining = changed.remove(id);
+        if (joining != null) {
+            changed.put(canonical, joining);
+        }
+        return canonical;
     }
 
     /**

@@ -160,6 +160,143 @@ class IncidentCorrelatorTest {
         assertThat(b.getRootCause().getName()).isEqualTo("db");
     }
 
+    /** The correlator's next processing-time tick, without moving the clock: what arrived applies. */
+    private List<Incident> tick() throws Exception {
+        harness.setProcessingTime(harness.getProcessingTime());
+        return drain();
+    }
+
+    @Test
+    void shouldWriteAnIncidentAtTheNextTickWithoutWaitingForTheWatermark() throws Exception {
+        wallClock(Duration.ZERO);
+        topology();
+        // Both of one evaluation, in either order, arrive before the tick: decided as one instant.
+        signal(firing("orders", 100));
+        signal(firing("db", 100));
+        List<Incident> versions = tick();
+        assertThat(versions).singleElement().satisfies(i -> {
+            assertThat(i.getStatus()).isEqualTo(IncidentStatus.OPEN);
+            assertThat(i.getRootCause().getName()).isEqualTo("db");
+            assertThat(i.getUpdatedAt().toEpochMilli()).isEqualTo(at(100));
+        });
+        // The watermark passing later changes nothing; a signal after the tick joins at its own tick.
+        assertThat(watermark(100)).isEmpty();
+        signal(firing("web", 110));
+        assertThat(tick()).singleElement().satisfies(i -> {
+            assertThat(i.getId()).isEqualTo(versions.get(0).getId());
+            assertThat(names(i.getAffectedApps())).containsExactlyInAnyOrder("orders", "db", "web");
+            assertThat(i.getUpdatedAt().toEpochMilli()).isEqualTo(at(110));
+        });
+        // Versions never go back in event time, though the watermark lags the signals.
+        for (String app : List.of("orders", "db", "web")) {
+            signal(resolved(app, app.equals("web") ? 110 : 100, 130));
+        }
+        assertThat(tick()).singleElement().satisfies(i -> {
+            assertThat(i.getStatus()).isEqualTo(IncidentStatus.RESOLVED);
+            assertThat(i.getResolvedAt().toEpochMilli()).isEqualTo(at(130));
+        });
+        assertThat(watermark(10_000)).isEmpty();
+        assertThat(harness.numEventTimeTimers()).isZero();
+    }
+
+    @Test
+    void shouldWriteANewIncidentUnderTheSameIdWhicheverOfItsFirstAlertsArrivedFirst() throws Exception {
+        // One evaluation's alerts reach the correlator in separate ticks, as after a restore they may
+        // in the other order: the first version (the page) carries the same id either way.
+        List<String> ids = new java.util.ArrayList<>();
+        for (List<String> order : List.of(List.of("orders", "db"), List.of("db", "orders"))) {
+            open(Duration.ofSeconds(20));
+            wallClock(Duration.ZERO);
+            topology();
+            for (String app : order) {
+                signal(firing(app, 100));
+                assertThat(tick()).isEmpty(); // group_wait
+            }
+            List<Incident> versions = watermark(120);
+            assertThat(versions).singleElement().satisfies(i -> assertThat(i.getRootCause().getName()).isEqualTo("db"));
+            ids.add(versions.get(0).getId());
+            // Its alerts resolve it under that id; nothing is left behind under the other.
+            signal(resolved("orders", 100, 130));
+            signal(resolved("db", 100, 130));
+            assertThat(watermark(130)).singleElement().satisfies(i -> {
+                assertThat(i.getId()).isEqualTo(versions.get(0).getId());
+                assertThat(i.getStatus()).isEqualTo(IncidentStatus.RESOLVED);
+            });
+            assertThat(watermark(10_000)).isEmpty();
+        }
+        assertThat(ids.get(1)).isEqualTo(ids.get(0)).isEqualTo(Incidents.id(firing("db", 100)));
+    }
+
+    @Test
+    void shouldWriteABacklogInstantByInstantEndingGroupWaitInBetween() throws Exception {
+        open(Duration.ofSeconds(20));
+        wallClock(Duration.ZERO);
+        topology();
+        // A minute of signals arrives at once (a restore's backlog) before any tick; the watermark
+        // passes 125: group_wait ends at 120, before db signals at 130, so the first version is
+        // orders alone, then db joins, as timers at each instant decide.
+        signal(firing("orders", 100));
+        signal(firing("db", 130));
+        signal(firing("search", 160));
+        List<Incident> versions = watermark(125);
+        assertThat(versions).extracting(i -> names(i.getAffectedApps()), i -> i.getUpdatedAt().toEpochMilli())
+                .containsExactly(
+                        org.assertj.core.groups.Tuple.tuple(Set.of("orders"), at(120)),
+                        org.assertj.core.groups.Tuple.tuple(Set.of("orders", "db"), at(130)));
+        // search, unrelated, opened at 160: its group_wait ends with the watermark (or the wall clock).
+        assertThat(tick()).isEmpty();
+        assertThat(watermark(180)).singleElement().satisfies(i -> assertThat(names(i.getAffectedApps()))
+                .containsExactly("search"));
+    }
+
+    @Test
+    void shouldNotEndGroupWaitOnTheSignalsOfOneUpstreamInstanceAlone() throws Exception {
+        open(Duration.ofSeconds(20));
+        wallClock(Duration.ZERO);
+        topology();
+        // One upstream instance runs ahead (orders at 100, then its own later signal at 150); the
+        // other's db signal of 100 comes in a later tick, before the watermark passes 120.
+        signal(firing("orders", 100));
+        signal(firing("search", 150));
+        assertThat(tick()).isEmpty();
+        signal(firing("db", 100));
+        assertThat(tick()).isEmpty();
+        assertThat(watermark(120)).singleElement().satisfies(i -> {
+            assertThat(names(i.getAffectedApps())).containsExactlyInAnyOrder("orders", "db");
+            assertThat(i.getRootCause().getName()).isEqualTo("db");
+        });
+    }
+
+    @Test
+    void shouldIgnoreASignalOlderThanTheMemberItWouldReplace() throws Exception {
+        wallClock(Duration.ZERO);
+        signal(firing("db", 100));
+        assertThat(tick()).hasSize(1);
+        // A resolve decided before the firing version that was applied (a delayed duplicate).
+        signal(resolved("db", 90, 95));
+        assertThat(tick()).isEmpty();
+        assertThat(watermark(200)).isEmpty();
+    }
+
+    @Test
+    void shouldEndGroupWaitInProcessingTimeWhenEventTimeDoesNotMove() throws Exception {
+        open(Duration.ofSeconds(20));
+        wallClock(Duration.ZERO);
+        topology();
+        signal(firing("orders", 100));
+        assertThat(tick()).isEmpty(); // group_wait
+        signal(firing("db", 105));
+        wallClock(Duration.ofSeconds(19));
+        assertThat(drain()).isEmpty();
+        // No signal and no watermark since: the wall clock ends group_wait, with db as root cause.
+        wallClock(Duration.ofSeconds(20));
+        assertThat(drain()).singleElement().satisfies(i -> {
+            assertThat(i.getStatus()).isEqualTo(IncidentStatus.OPEN);
+            assertThat(i.getRootCause().getName()).isEqualTo("db");
+        });
+        assertThat(watermark(120)).isEmpty(); // written once
+    }
+
     @Test
     void shouldMergeIncidentsOfCallersWhenTheirCommonDependencySignalsLater() throws Exception {
         topology();
