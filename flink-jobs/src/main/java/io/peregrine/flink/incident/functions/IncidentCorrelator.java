@@ -48,7 +48,9 @@ import org.apache.flink.util.Collector;
  * <p><b>Order.</b> Signals are buffered until the watermark passes them and then applied in event
  * time order, those of one instant together, so grouping, the root cause and incident ids do not
  * depend on the order in which parallel upstream instances deliver, and a replay after a restore
- * decides the same. The topology and silence inputs carry no event time of their own (their
+ * decides the same. Every signal waits, not only a fingerprint's latest: reading a backlog (a
+ * start, a restore, a burst), the watermark can trail by minutes, and an alert's resolve then
+ * arrives before its firing was applied; keeping only the latest would lose the incident. The topology and silence inputs carry no event time of their own (their
  * sources stay idle, {@link ChangelogWatermarks}) and apply on arrival.
  *
  * <p><b>Grouping.</b> A firing signal joins an open incident that has a member whose application
@@ -102,6 +104,7 @@ public final class IncidentCorrelator extends KeyedCoProcessFunction<String, Sig
 
     private transient MapState<String, ServiceEdge> edges;
     private transient MapState<String, Silence> silences;
+    /** Signals waiting for the watermark, by {@link #pendingKey}: every decision of a fingerprint, not only its latest. */
     private transient MapState<String, Signal> pending;
     private transient MapState<String, Incident> open;
     private transient MapState<String, Signal> members;
@@ -188,11 +191,11 @@ public final class IncidentCorrelator extends KeyedCoProcessFunction<String, Sig
 
     @Override
     public void processElement1(Signal signal, Context ctx, Collector<Incident> out) throws Exception {
-        Signal earlier = pending.get(signal.fingerprint());
-        if (earlier != null && earlier.at > signal.at) {
+        Signal applied = members.get(signal.fingerprint());
+        if (applied != null && applied.at > signal.at) {
             return; // out of order: the later decision stands
         }
-        pending.put(signal.fingerprint(), signal);
+        pending.put(pendingKey(signal), signal);
         ctx.timerService().registerEventTimeTimer(signal.at);
         String id = incidentOf.get(signal.fingerprint());
         if (id != null) {
@@ -267,18 +270,19 @@ public final class IncidentCorrelator extends KeyedCoProcessFunction<String, Sig
             sweep();
             return;
         }
-        List<Signal> due = new ArrayList<>();
-        for (Signal s : pending.values()) {
-            if (s.at <= timestamp) {
-                due.add(s);
+        List<Map.Entry<String, Signal>> due = new ArrayList<>();
+        for (Map.Entry<String, Signal> e : pending.entries()) {
+            if (e.getValue().at <= timestamp) {
+                due.add(Map.entry(e.getKey(), e.getValue()));
             }
         }
-        due.sort(Comparator.<Signal>comparingLong(s -> s.at).thenComparing(Signal::fingerprint));
+        due.sort(Comparator.<Map.Entry<String, Signal>>comparingLong(e -> e.getValue().at)
+                .thenComparing(e -> e.getValue().fingerprint()));
         Map<String, List<String>> changed = new LinkedHashMap<>();
         long wall = wallClock(ctx);
-        for (Signal s : due) {
-            pending.remove(s.fingerprint());
-            apply(s, changed, wall, ctx, out);
+        for (Map.Entry<String, Signal> e : due) {
+            pending.remove(e.getKey()); // by its own key: entries of checkpoints before pendingKey are the bare fingerprint
+            apply(e.getValue(), changed, wall, ctx, out);
         }
         List<String> ended = new ArrayList<>();
         for (Map.Entry<String, Silence> e : silences.entries()) {
@@ -635,6 +639,11 @@ public final class IncidentCorrelator extends KeyedCoProcessFunction<String, Sig
             }
         }
         return new ArrayList<>(ids);
+    }
+
+    /** Where a signal waits in {@link #pending}: one entry per fingerprint and instant, the later decision of an instant standing. */
+    private static String pendingKey(Signal s) {
+        return s.fingerprint() + "@" + s.at;
     }
 
     /** Deletes the timer at {@code at} unless a pending signal or another silence still needs it. */
