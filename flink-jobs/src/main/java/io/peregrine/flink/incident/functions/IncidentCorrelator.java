@@ -50,8 +50,9 @@ import org.apache.flink.util.Collector;
  * depend on the order in which parallel upstream instances deliver, and a replay after a restore
  * decides the same. Every signal waits, not only a fingerprint's latest: reading a backlog (a
  * start, a restore, a burst), the watermark can trail by minutes, and an alert's resolve then
- * arrives before its firing was applied; keeping only the latest would lose the incident. The topology and silence inputs carry no event time of their own (their
- * sources stay idle, {@link ChangelogWatermarks}) and apply on arrival.
+ * arrives before its firing was applied; keeping only the latest would lose the incident. The
+ * topology and silence inputs carry no event time of their own (their sources stay idle,
+ * {@link ChangelogWatermarks}) and apply on arrival.
  *
  * <p><b>Grouping.</b> A firing signal joins an open incident that has a member whose application
  * it depends on, or that depends on it (transitively, through the map), provided it started within
@@ -641,7 +642,7 @@ public final class IncidentCorrelator extends KeyedCoProcessFunction<String, Sig
         return new ArrayList<>(ids);
     }
 
-    /** Where a signal waits in {@link #pending}: one entry per fingerprint and instant, the later decision of an instant standing. */
+    /** Where a signal waits in {@link #pending}: one entry per fingerprint and instant (the later decision of an instant stands). */
     private static String pendingKey(Signal s) {
         return s.fingerprint() + "@" + s.at;
     }
