@@ -131,10 +131,13 @@ class SilencePipelineIT {
                 phase1.put(app("filler" + k + "-" + run), new int[] {0, 0});
                 phase2.put(app("filler" + k + "-" + run), new int[] {0, 0});
             }
-            send(producer, t0, 0, 120, phase1);
-
             JobClient job = start(run, http);
             try {
+                // The silences exist before anything fails: the job has read them into its state
+                // before the first window arrives (a fresh job applies changelogs on arrival, so a
+                // backlog of windows could otherwise beat them).
+                awaitSilencesRead("silence-it-" + run + "-silences", Duration.ofSeconds(120));
+                send(producer, t0, 0, 120, phase1);
                 // Phase 1: loud pages at once; brief when its silence ends; both resolve; quiet never pages.
                 http.await(r -> r.pagerDuty().stream().filter(e -> e.at("/event_action").asText().equals("resolve"))
                         .count() == 2, Duration.ofSeconds(180));
@@ -272,6 +275,39 @@ class SilencePipelineIT {
             Map<TopicPartition, OffsetAndMetadata> end = new HashMap<>();
             c.endOffsets(tps).forEach((tp, o) -> end.put(tp, new OffsetAndMetadata(o)));
             c.commitSync(end);
+        }
+    }
+
+    /**
+     * Waits until the job's silences source committed offsets at the end of peregrine.silences as
+     * of now: it commits them with a completed checkpoint, so by then every silence written so far
+     * reached the correlator's state.
+     */
+    private static void awaitSilencesRead(String groupId, Duration timeout) throws InterruptedException {
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", KAFKA.bootstrapServers()));
+             KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(Map.of(
+                     ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers()),
+                     new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> tps = c.partitionsFor(topics.silences().name()).stream()
+                    .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+            Map<TopicPartition, Long> end = c.endOffsets(tps);
+            long deadline = System.nanoTime() + timeout.toNanos();
+            Map<TopicPartition, OffsetAndMetadata> committed = Map.of();
+            while (System.nanoTime() < deadline) {
+                try {
+                    committed = admin.listConsumerGroupOffsets(groupId).partitionsToOffsetAndMetadata().get();
+                } catch (java.util.concurrent.ExecutionException e) {
+                    throw new AssertionError("offsets of " + groupId, e);
+                }
+                Map<TopicPartition, OffsetAndMetadata> now = committed;
+                if (end.entrySet().stream().allMatch(e -> e.getValue() == 0
+                        || now.get(e.getKey()) != null && now.get(e.getKey()).offset() >= e.getValue())) {
+                    return;
+                }
+                Thread.sleep(200);
+            }
+            throw new AssertionError("within " + timeout + " the job's silences source committed " + committed
+                    + ", not the end offsets " + end);
         }
     }
 

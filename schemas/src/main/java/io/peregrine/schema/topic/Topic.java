@@ -34,7 +34,7 @@ public record Topic<K, V>(String name, Serde<K> keySerde, Serde<V> valueSerde, C
         Map<String, String> c = new LinkedHashMap<>();
         c.put(TopicConfig.CLEANUP_POLICY_CONFIG, cleanupPolicy.config());
         c.put(TopicConfig.RETENTION_MS_CONFIG, retention.map(d -> Long.toString(d.toMillis())).orElse("-1"));
-        // Keep whatever the producer compressed with (our producers use zstd); no broker recompression.
+        // Keep whatever the producer compressed with (the agent uses lz4, the jobs zstd); no broker recompression.
         c.put(TopicConfig.COMPRESSION_TYPE_CONFIG, "producer");
         return c;
     }

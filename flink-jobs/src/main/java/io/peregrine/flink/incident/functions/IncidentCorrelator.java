@@ -58,7 +58,9 @@ import org.apache.flink.util.Collector;
  * of the first instant are in: a backlog decides as before) or after as much processing time
  * (live: the watermark trails by 40 s), whichever comes first. The watermark still drives
  * event-time timers (silences' start and end, group_wait, and one at each signal's instant, which
- * applies what a tick has not yet).
+ * applies what a tick has not yet). Every signal waits, not only a fingerprint's latest: within one
+ * tick, or reading a backlog (a start, a restore, a burst), an alert's resolve can arrive before its
+ * firing was applied; keeping only the latest would lose the incident.
  * The price: related signals that arrive in different ticks are applied in arrival order, so a
  * replay after a restore may open an incident under the id of another of its first alerts (its
  * re-sent page then carries another dedup_key). Within {@code group_wait} this cannot happen to
@@ -117,6 +119,7 @@ public final class IncidentCorrelator extends KeyedCoProcessFunction<String, Sig
 
     private transient MapState<String, ServiceEdge> edges;
     private transient MapState<String, Silence> silences;
+    /** Signals waiting for the next tick (or the watermark), by {@link #pendingKey}: every decision of a fingerprint, not only its latest. */
     private transient MapState<String, Signal> pending;
     private transient MapState<String, Incident> open;
     private transient MapState<String, Signal> members;
@@ -211,11 +214,11 @@ public final class IncidentCorrelator extends KeyedCoProcessFunction<String, Sig
 
     @Override
     public void processElement1(Signal signal, Context ctx, Collector<Incident> out) throws Exception {
-        Signal earlier = pending.get(signal.fingerprint());
-        if (earlier != null && earlier.at > signal.at) {
+        Signal applied = members.get(signal.fingerprint());
+        if (applied != null && applied.at > signal.at) {
             return; // out of order: the later decision stands
         }
-        pending.put(signal.fingerprint(), signal);
+        pending.put(pendingKey(signal), signal);
         // Applied at the next tick, not when the watermark passes (see Order and latency); the
         // event-time timer applies it should the watermark come first (a restore's backlog).
         ctx.timerService().registerProcessingTimeTimer(ctx.timerService().currentProcessingTime());
@@ -327,20 +330,21 @@ public final class IncidentCorrelator extends KeyedCoProcessFunction<String, Sig
      * written at its end, as its own timer would, with the members it had then.
      */
     private void applyPending(long now, long wall, OnTimerContext ctx, Collector<Incident> out) throws Exception {
-        List<Signal> due = new ArrayList<>();
-        for (Signal s : pending.values()) {
-            due.add(s);
+        List<Map.Entry<String, Signal>> due = new ArrayList<>();
+        for (Map.Entry<String, Signal> e : pending.entries()) {
+            due.add(Map.entry(e.getKey(), e.getValue()));
         }
-        due.sort(Comparator.<Signal>comparingLong(s -> s.at).thenComparing(Signal::fingerprint));
+        due.sort(Comparator.<Map.Entry<String, Signal>>comparingLong(e -> e.getValue().at)
+                .thenComparing(e -> e.getValue().fingerprint()));
         for (int i = 0; i < due.size(); ) {
-            long instant = due.get(i).at;
-            for (long end = groupWaitEndBefore(instant, ctx); end != Long.MIN_VALUE; end = groupWaitEndBefore(instant, ctx)) {
+            long instant = due.get(i).getValue().at;
+            for (long end = boundaryBefore(instant, ctx); end != Long.MIN_VALUE; end = boundaryBefore(instant, ctx)) {
                 publish(new LinkedHashMap<>(), clock(end), wall, ctx, out);
             }
             Map<String, List<String>> changed = new LinkedHashMap<>();
-            for (; i < due.size() && due.get(i).at == instant; i++) {
-                Signal s = due.get(i);
-                pending.remove(s.fingerprint());
+            for (; i < due.size() && due.get(i).getValue().at == instant; i++) {
+                Signal s = due.get(i).getValue();
+                pending.remove(due.get(i).getKey()); // by its own key: checkpoints before pendingKey hold the bare fingerprint
                 Signal member = members.get(s.fingerprint());
                 if (member == null || member.at <= s.at) { // else out of order: the later decision stands
                     apply(s, changed, wall, ctx, out);
@@ -357,17 +361,29 @@ public final class IncidentCorrelator extends KeyedCoProcessFunction<String, Sig
     }
 
     /**
-     * The earliest end of a group_wait the watermark passed, after the correlator's event time and
-     * before {@code instant}; MIN_VALUE if none.
+     * The earliest instant after the correlator's event time and before {@code instant} at which an
+     * incident changes without a signal: the end of a group_wait the watermark passed, or a
+     * silence's start or end (a backlog that runs past a silence's end writes the unsilenced version
+     * at that end, as its timer would); MIN_VALUE if none.
      */
-    private long groupWaitEndBefore(long instant, Context ctx) throws Exception {
+    private long boundaryBefore(long instant, Context ctx) throws Exception {
         Long c = clock.value();
+        long after = c == null ? Long.MIN_VALUE : c;
         long watermark = ctx.timerService().currentWatermark();
         long earliest = Long.MAX_VALUE;
         for (Incident i : open.values()) {
             long end = i.getUpdatedAt().toEpochMilli() + config.groupWait().toMillis();
-            if (i.getStatus() == IncidentStatus.UNKNOWN && (c == null || end > c) && end < instant && end <= watermark) {
+            if (i.getStatus() == IncidentStatus.UNKNOWN && end > after && end < instant && end <= watermark) {
                 earliest = Math.min(earliest, end);
+            }
+        }
+        if (!open.isEmpty()) {
+            for (Silence s : silences.values()) {
+                for (long t : new long[] {s.getStartsAt().toEpochMilli(), s.getEndsAt().toEpochMilli()}) {
+                    if (t > after && t < instant) {
+                        earliest = Math.min(earliest, t);
+                    }
+                }
             }
         }
         return earliest == Long.MAX_VALUE ? Long.MIN_VALUE : earliest;
@@ -796,6 +812,11 @@ public final class IncidentCorrelator extends KeyedCoProcessFunction<String, Sig
             }
         }
         return new ArrayList<>(ids);
+    }
+
+    /** Where a signal waits in {@link #pending}: one entry per fingerprint and instant (the later decision of an instant stands). */
+    private static String pendingKey(Signal s) {
+        return s.fingerprint() + "@" + s.at;
     }
 
     /** Deletes the timer at {@code at} unless a pending signal or another silence still needs it. */
