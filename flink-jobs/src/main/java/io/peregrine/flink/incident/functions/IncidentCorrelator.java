@@ -488,10 +488,7 @@ public final class IncidentCorrelator extends KeyedCoProcessFunction<String, Sig
                     }
                 }
             }
-            open.remove(id);
-            heard.remove(id);
-            liveness.remove(id);
-            groupWaitUntil.remove(id);
+            forget(id);
         }
     }
 
@@ -517,10 +514,7 @@ public final class IncidentCorrelator extends KeyedCoProcessFunction<String, Sig
                 alive |= members.contains(fp);
             }
             if (!alive) {
-                open.remove(incident.getId());
-                heard.remove(incident.getId());
-                liveness.remove(incident.getId());
-                groupWaitUntil.remove(incident.getId());
+                forget(incident.getId());
             }
         }
         drain(open);
@@ -627,10 +621,7 @@ public final class IncidentCorrelator extends KeyedCoProcessFunction<String, Sig
             }
         }
         changed.remove(absorbed.getId());
-        groupWaitUntil.remove(absorbed.getId());
-        open.remove(absorbed.getId());
-        heard.remove(absorbed.getId());
-        liveness.remove(absorbed.getId());
+        forget(absorbed.getId());
         if (absorbed.getStatus() != IncidentStatus.UNKNOWN) {
             out.collect(Incidents.merged(absorbed, target, now));
         }
@@ -647,10 +638,7 @@ public final class IncidentCorrelator extends KeyedCoProcessFunction<String, Sig
             String id = previous.getId();
             List<Signal> current = membersOf(id, previous.getAlertFingerprints(), changed);
             if (current.isEmpty()) {
-                open.remove(id); // every member expired (TTL: the job was down when it was due to go stale)
-                heard.remove(id);
-                liveness.remove(id);
-                groupWaitUntil.remove(id);
+                forget(id); // every member expired (TTL: the job was down when it was due to go stale)
                 continue;
             }
             boolean placeholder = previous.getStatus() == IncidentStatus.UNKNOWN;
@@ -685,9 +673,7 @@ public final class IncidentCorrelator extends KeyedCoProcessFunction<String, Sig
             out.collect(next);
             groupWaitUntil.remove(id);
             if (next.getStatus() == IncidentStatus.RESOLVED) {
-                open.remove(id);
-                heard.remove(id);
-                liveness.remove(id);
+                forget(id);
                 for (Signal m : current) {
                     members.remove(m.fingerprint());
                     incidentOf.remove(m.fingerprint());
@@ -812,6 +798,14 @@ public final class IncidentCorrelator extends KeyedCoProcessFunction<String, Sig
             }
         }
         return new ArrayList<>(ids);
+    }
+
+    /** Drops incident {@code id}'s own entries: the incident, its evidence and its group_wait. */
+    private void forget(String id) throws Exception {
+        open.remove(id);
+        heard.remove(id);
+        liveness.remove(id);
+        groupWaitUntil.remove(id);
     }
 
     /** Where a signal waits in {@link #pending}: one entry per fingerprint and instant (the later decision of an instant stands). */
