@@ -157,7 +157,7 @@ class SilencePipelineIT {
                 Incident unsilenced = briefVersions.stream().filter(i -> i.getSilencedBy().isEmpty()).findFirst()
                         .orElseThrow(() -> new AssertionError("brief never unsilenced: " + briefVersions));
                 assertThat(unsilenced.getStatus()).isEqualTo(IncidentStatus.OPEN);
-                assertThat(unsilenced.getUpdatedAt()).isEqualTo(briefEnds);
+                assertThat(unsilenced.getUpdatedAt()).as("brief's versions: %s", briefVersions).isEqualTo(briefEnds);
                 assertThat(byApp.get(loud.getId())).allSatisfy(i -> assertThat(i.getSilencedBy()).isEmpty());
 
                 Thread.sleep(2_000); // anything still in flight
