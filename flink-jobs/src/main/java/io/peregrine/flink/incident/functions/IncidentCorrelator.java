@@ -56,7 +56,11 @@ import org.apache.flink.util.Collector;
  * signal's time or the watermark, whichever is later ({@link #clock}); versions and silences are
  * decided on it. group_wait ends when the watermark passes it (every upstream instance's signals
  * of the first instant are in: a backlog decides as before) or after as much processing time
- * (live: the watermark trails by 40 s), whichever comes first. The watermark still drives
+ * (live: the watermark trails by 40 s), whichever comes first; signals of instants after a
+ * group_wait's end wait until it is over, so that a first version is written at its end with what
+ * the incident had then, not later with a backlog's later members and silences. Every instant at
+ * which an incident changes without a signal (a group_wait's end, a silence's start or end) is
+ * written at that instant, whichever path moves event time past it. The watermark still drives
  * event-time timers (silences' start and end, group_wait, and one at each signal's instant, which
  * applies what a tick has not yet). Every signal waits, not only a fingerprint's latest: within one
  * tick, or reading a backlog (a start, a restore, a burst), an alert's resolve can arrive before its
@@ -303,22 +307,12 @@ public final class IncidentCorrelator extends KeyedCoProcessFunction<String, Sig
                 groupWaitEnds |= until <= wall;
             }
             if (!pending.isEmpty() || groupWaitEnds) {
-                applyPending(clock(Long.MIN_VALUE), wall, ctx, out);
+                applyPending(Long.MIN_VALUE, wall, ctx, out);
             }
             forgetClockIfIdle();
             return;
         }
-        long now = clock(timestamp);
-        List<String> ended = new ArrayList<>();
-        for (Map.Entry<String, Silence> e : silences.entries()) {
-            if (e.getValue().getEndsAt().toEpochMilli() <= now) {
-                ended.add(e.getKey());
-            }
-        }
-        for (String id : ended) {
-            silences.remove(id);
-        }
-        applyPending(now, wallClock(ctx), ctx, out);
+        applyPending(timestamp, wallClock(ctx), ctx, out);
         forgetClockIfIdle();
     }
 
@@ -326,19 +320,31 @@ public final class IncidentCorrelator extends KeyedCoProcessFunction<String, Sig
      * Applies every pending signal in event-time order, instant by instant (those of one instant
      * together), writing what changed at each, as event-time timers at each instant would: a
      * backlog (a restore, a lagging partition) writes the versions incidents had at each instant,
-     * not only the last. A group_wait the watermark passed that ends between two instants is
-     * written at its end, as its own timer would, with the members it had then.
+     * not only the last. Event time then moves on to {@code through} (an event-time timer's; MIN_VALUE
+     * for a tick), if later. Every instant in between at which an incident changes without a signal
+     * (a silence's start or end, a group_wait the watermark passed) is written at that instant, with
+     * what the incident had then, whichever path moved event time past it: a silence's end timer may
+     * fire after a tick applied later signals, or with later signals still waiting.
      */
-    private void applyPending(long now, long wall, OnTimerContext ctx, Collector<Incident> out) throws Exception {
+    private void applyPending(long through, long wall, OnTimerContext ctx, Collector<Incident> out) throws Exception {
         List<Map.Entry<String, Signal>> due = new ArrayList<>();
         for (Map.Entry<String, Signal> e : pending.entries()) {
             due.add(Map.entry(e.getKey(), e.getValue()));
         }
         due.sort(Comparator.<Map.Entry<String, Signal>>comparingLong(e -> e.getValue().at)
                 .thenComparing(e -> e.getValue().fingerprint()));
-        for (int i = 0; i < due.size(); ) {
-            long instant = due.get(i).getValue().at;
-            for (long end = boundaryBefore(instant, ctx); end != Long.MIN_VALUE; end = boundaryBefore(instant, ctx)) {
+        TreeSet<Long> instants = new TreeSet<>();
+        due.forEach(e -> instants.add(e.getValue().at));
+        Long c = clock.value();
+        if (through != Long.MIN_VALUE && (c == null || through > c)) {
+            instants.add(through);
+        }
+        int i = 0;
+        for (long instant : instants) {
+            if (groupWaitPendsBefore(instant, wall, ctx)) {
+                break; // the rest waits (see groupWaitPendsBefore), for the watermark or the wall clock
+            }
+            for (long end = boundaryBefore(instant, wall, ctx); end != Long.MIN_VALUE; end = boundaryBefore(instant, wall, ctx)) {
                 publish(new LinkedHashMap<>(), clock(end), wall, ctx, out);
             }
             Map<String, List<String>> changed = new LinkedHashMap<>();
@@ -350,30 +356,47 @@ public final class IncidentCorrelator extends KeyedCoProcessFunction<String, Sig
                     apply(s, changed, wall, ctx, out);
                 }
             }
-            now = clock(instant);
-            publish(changed, now, wall, ctx, out);
+            publish(changed, clock(instant), wall, ctx, out);
         }
-        if (due.isEmpty()) {
-            publish(new LinkedHashMap<>(), now, wall, ctx, out);
-        } else {
+        if (instants.isEmpty()) {
+            publish(new LinkedHashMap<>(), clock(Long.MIN_VALUE), wall, ctx, out); // a group_wait ended in processing time
+        }
+        if (!due.isEmpty()) {
             sweepAfterTtl(ctx); // members, the index and incidents were written
+        }
+        dropEndedSilences();
+    }
+
+    /** Removes the silences that ended by the correlator's event time: each was written at its end already. */
+    private void dropEndedSilences() throws Exception {
+        Long now = clock.value();
+        if (now == null) {
+            return;
+        }
+        List<String> ended = new ArrayList<>();
+        for (Map.Entry<String, Silence> e : silences.entries()) {
+            if (e.getValue().getEndsAt().toEpochMilli() <= now) {
+                ended.add(e.getKey());
+            }
+        }
+        for (String id : ended) {
+            silences.remove(id);
         }
     }
 
     /**
      * The earliest instant after the correlator's event time and before {@code instant} at which an
-     * incident changes without a signal: the end of a group_wait the watermark passed, or a
+     * incident changes without a signal: the end of a group_wait that is over, or a
      * silence's start or end (a backlog that runs past a silence's end writes the unsilenced version
      * at that end, as its timer would); MIN_VALUE if none.
      */
-    private long boundaryBefore(long instant, Context ctx) throws Exception {
+    private long boundaryBefore(long instant, long wall, Context ctx) throws Exception {
         Long c = clock.value();
         long after = c == null ? Long.MIN_VALUE : c;
-        long watermark = ctx.timerService().currentWatermark();
         long earliest = Long.MAX_VALUE;
         for (Incident i : open.values()) {
-            long end = i.getUpdatedAt().toEpochMilli() + config.groupWait().toMillis();
-            if (i.getStatus() == IncidentStatus.UNKNOWN && end > after && end < instant && end <= watermark) {
+            long end = groupWaitEnd(i);
+            if (end > after && end < instant && groupWaitOver(i, wall, ctx)) {
                 earliest = Math.min(earliest, end);
             }
         }
@@ -387,6 +410,42 @@ public final class IncidentCorrelator extends KeyedCoProcessFunction<String, Sig
             }
         }
         return earliest == Long.MAX_VALUE ? Long.MIN_VALUE : earliest;
+    }
+
+    /**
+     * Whether an incident in group_wait that ends before {@code instant} is undecided: signals of
+     * later instants must wait, or event time would pass its end before its first version was
+     * written, which would then be written late, with the members and silences of a later instant
+     * (reading a backlog, the correlator's clock runs ahead of the watermark that ends group_wait).
+     * Live, group_wait ends by the wall clock about when the next instant's signals arrive, so they
+     * hardly wait.
+     */
+    private boolean groupWaitPendsBefore(long instant, long wall, Context ctx) throws Exception {
+        for (Incident i : open.values()) {
+            long end = groupWaitEnd(i);
+            if (end != Long.MAX_VALUE && end < instant && !groupWaitOver(i, wall, ctx)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** When incident {@code i}'s group_wait ends in event time; MAX_VALUE once it was written. */
+    private long groupWaitEnd(Incident i) {
+        return i.getStatus() == IncidentStatus.UNKNOWN
+                ? i.getUpdatedAt().toEpochMilli() + config.groupWait().toMillis() : Long.MAX_VALUE;
+    }
+
+    /**
+     * Whether incident {@code i}'s group_wait is over: the watermark passed its end (every upstream
+     * instance's signals of its first instant are in), or as much processing time passed.
+     */
+    private boolean groupWaitOver(Incident i, long wall, Context ctx) throws Exception {
+        if (groupWaitEnd(i) <= ctx.timerService().currentWatermark()) {
+            return true;
+        }
+        Long until = groupWaitUntil.get(i.getId());
+        return until != null && wall >= until;
     }
 
     /**

@@ -410,6 +410,66 @@ class IncidentCorrelatorTest {
     }
 
     @Test
+    void shouldWriteTheUnsilencedVersionAtTheSilencesEndWhenLaterSignalsWaitForTheTick() throws Exception {
+        wallClock(Duration.ZERO);
+        control(silence("maint-db", "app", "k8s/shop/db", false, 0, 150));
+        signal(firing("db", 100));
+        assertThat(tick()).singleElement().satisfies(i -> assertThat(i.getSilencedBy()).containsExactly("maint-db"));
+        assertThat(watermark(120)).isEmpty();
+        // A later signal arrived, not yet applied, when the watermark passes the silence's end:
+        // the end is written at its own instant, before the signal's.
+        signal(firing("search", 200));
+        assertThat(watermark(160)).extracting(i -> i.getAffectedApps().get(0).getName(),
+                i -> i.getUpdatedAt().toEpochMilli(), Incident::getSilencedBy).containsExactly(
+                org.assertj.core.groups.Tuple.tuple("db", at(150), List.of()),
+                org.assertj.core.groups.Tuple.tuple("search", at(200), List.of()));
+        // The same when a tick applies the later signal before the watermark reaches the end.
+        control(silence("maint-db2", "app", "k8s/shop/db", false, 0, 300));
+        assertThat(tick()).singleElement().satisfies(i -> assertThat(i.getSilencedBy()).containsExactly("maint-db2"));
+        signal(resolved("search", 200, 350));
+        assertThat(tick()).extracting(i -> i.getAffectedApps().get(0).getName(),
+                i -> i.getUpdatedAt().toEpochMilli(), Incident::getSilencedBy).containsExactly(
+                org.assertj.core.groups.Tuple.tuple("db", at(300), List.of()),
+                org.assertj.core.groups.Tuple.tuple("search", at(350), List.of()));
+        assertThat(watermark(400)).isEmpty();
+    }
+
+    @Test
+    void shouldWriteTheFirstVersionAtTheEndOfGroupWaitWhenABacklogRunsAheadOfTheWatermark() throws Exception {
+        open(Duration.ofSeconds(10));
+        wallClock(Duration.ZERO);
+        control(silence("maint-db", "app", "k8s/shop/db", false, 0, 150));
+        // A backlog: the database fires, search fires, the database resolves after its silence
+        // ended, all before the watermark passes the database's group_wait.
+        signal(firing("db", 100));
+        signal(firing("search", 130));
+        signal(resolved("db", 100, 200));
+        assertThat(tick()).isEmpty();
+        assertThat(watermark(115)).extracting(i -> i.getAffectedApps().get(0).getName(), Incident::getStatus,
+                i -> i.getUpdatedAt().toEpochMilli(), Incident::getSilencedBy).containsExactly(
+                org.assertj.core.groups.Tuple.tuple("db", IncidentStatus.OPEN, at(110), List.of("maint-db")));
+        assertThat(watermark(145)).extracting(i -> i.getAffectedApps().get(0).getName(), Incident::getStatus,
+                i -> i.getUpdatedAt().toEpochMilli(), Incident::getSilencedBy).containsExactly(
+                org.assertj.core.groups.Tuple.tuple("search", IncidentStatus.OPEN, at(140), List.of()),
+                org.assertj.core.groups.Tuple.tuple("db", IncidentStatus.OPEN, at(150), List.of()),
+                org.assertj.core.groups.Tuple.tuple("db", IncidentStatus.RESOLVED, at(200), List.of()));
+    }
+
+    @Test
+    void shouldEndGroupWaitByTheWallClockWhenTheWatermarkStalls() throws Exception {
+        open(Duration.ofSeconds(10));
+        wallClock(Duration.ZERO);
+        signal(firing("db", 100));
+        signal(resolved("db", 100, 130));
+        assertThat(tick()).isEmpty();
+        // No watermark comes (an idle partition): 10 s of wall clock end group_wait, at its end in event time.
+        wallClock(Duration.ofSeconds(10));
+        assertThat(tick()).extracting(Incident::getStatus, i -> i.getUpdatedAt().toEpochMilli()).containsExactly(
+                org.assertj.core.groups.Tuple.tuple(IncidentStatus.OPEN, at(110)),
+                org.assertj.core.groups.Tuple.tuple(IncidentStatus.RESOLVED, at(130)));
+    }
+
+    @Test
     void shouldDropTimersAndStateOfSilencesThatAreDeletedOrEnd() throws Exception {
         control(silence("later", "app", "x", false, 1_000, 2_000));
         control(silence("sooner", "app", "x", false, 0, 50));
