@@ -47,8 +47,6 @@ import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -122,7 +120,8 @@ class IncidentPipelineIT {
                 producer.send(new ProducerRecord<>(topology.name(), utf8(c.getId() + "->" + db.getId()),
                         topology.valueSerde().serializer().serialize(topology.name(), e)));
             }
-            skipEarlierRuns("incident-it-" + run);
+            // Starts after what other ITs and earlier runs wrote to the shared SLI topic.
+            ConsumerGroups.startAtEnd(KAFKA.bootstrapServers(), topics.sli(), "incident-it-" + run);
             // Three minutes healthy, two minutes of the database failing every request (and with it,
             // every request of its three callers), then healthy.
             send(producer, windows(t0, 0, 36, db, callers, search));
@@ -218,26 +217,6 @@ class IncidentPipelineIT {
         env.enableCheckpointing(500, CheckpointingMode.EXACTLY_ONCE);
         FlinkJobs.define(env, config, yaml);
         return env.executeAsync("incident-it");
-    }
-
-    /**
-     * Commits the SLI topic's end offsets for the job's new consumer group, so that it starts after
-     * what earlier runs (a rerun of this test) wrote: their windows would otherwise set event time
-     * ahead of this run's, making its windows late.
-     */
-    private static void skipEarlierRuns(String groupId) {
-        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers(),
-                ConsumerConfig.GROUP_ID_CONFIG, groupId),
-                new org.apache.kafka.common.serialization.ByteArrayDeserializer(),
-                new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
-            List<org.apache.kafka.common.TopicPartition> tps = c.partitionsFor(topics.sli().name()).stream()
-                    .map(p -> new org.apache.kafka.common.TopicPartition(p.topic(), p.partition())).toList();
-            Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata> end =
-                    new java.util.HashMap<>();
-            c.endOffsets(tps).forEach((tp, o) -> end.put(tp, new org.apache.kafka.clients.consumer.OffsetAndMetadata(o)));
-            c.commitSync(end);
-        }
     }
 
     private static AppId app(String name) {

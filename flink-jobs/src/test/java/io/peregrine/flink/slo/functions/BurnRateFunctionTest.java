@@ -191,6 +191,28 @@ class BurnRateFunctionTest {
                 .isNotEqualTo(SloAlerts.fingerprint(Sli.AVAILABILITY, "k8s/shop/checkout"));
     }
 
+    @Test
+    void shouldPageLatencyOnlyOnceItsWindowsBurnAbove14Point4Times() throws Exception {
+        // SloWorkflowIT's service: 3 min healthy, then every request failing (errors are slow too). The
+        // 1 % latency budget at 14.4x is 14.4 %; both windows hold all 10 s windows seen so far: 3 bad
+        // of 21 is 14.29 %, not above it, 4 of 22 is 18.2 %. Availability (1.44 %) pages at once.
+        open(SloConfig.defaults());
+        Traffic t = Traffic.checkout().healthy(Duration.ofMinutes(3), 100);
+        assertThat(feed(t.drain())).isEmpty();
+        Instant failureStart = t.now();
+        assertThat(feed(t.windows(1, 100, 100).drain())).extracting(Alert::getKind)
+                .containsExactly(AlertKind.SLO_AVAILABILITY);
+        assertThat(feed(t.windows(2, 100, 100).drain())).isEmpty();
+
+        List<Alert> latency = feed(t.windows(1, 100, 100).drain());
+
+        assertThat(latency).extracting(Alert::getKind, Alert::getStatus, Alert::getSeverity)
+                .containsExactly(tuple(AlertKind.SLO_LATENCY, AlertStatus.FIRING, Severity.PAGE));
+        assertThat(latency.get(0).getStartsAt()).isEqualTo(failureStart.plus(Traffic.WINDOW.multipliedBy(4)));
+        assertThat(latency.get(0).getBurnRate().getLongBurnRate()).isCloseTo(400.0 / 2200 / 0.01, within(1e-9));
+        assertThat(latency.get(0).getBurnRate().getShortBurnRate()).isCloseTo(400.0 / 2200 / 0.01, within(1e-9));
+    }
+
     // ------------------------------------------------------------------ suppression and versions
 
     @Test
