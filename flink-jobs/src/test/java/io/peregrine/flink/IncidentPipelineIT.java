@@ -1,14 +1,13 @@
 package io.peregrine.flink;
 
+import static io.peregrine.flink.AlertingPipeline.app;
+import static io.peregrine.flink.AlertingPipeline.sli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.peregrine.flink.config.PeregrineYaml;
 import io.peregrine.flink.notify.PagerDutyReceiver;
-import io.peregrine.kafka.junit.EmbeddedKafkaExtension;
-import io.peregrine.registry.RegistryConfig;
-import io.peregrine.registry.SchemaRegistryServer;
 import io.peregrine.schema.AppId;
 import io.peregrine.schema.EvidenceRelation;
 import io.peregrine.schema.Incident;
@@ -16,15 +15,10 @@ import io.peregrine.schema.IncidentStatus;
 import io.peregrine.schema.SampleRecords;
 import io.peregrine.schema.ServiceEdge;
 import io.peregrine.schema.ServiceSliWindow;
-import io.peregrine.schema.registry.SchemaRegistryClient;
-import io.peregrine.schema.serde.SerdeConfig;
 import io.peregrine.schema.topic.Topic;
-import io.peregrine.schema.topic.TopicAdmin;
-import io.peregrine.schema.topic.Topics;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -39,20 +33,12 @@ import java.util.function.Supplier;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.ExternalizedCheckpointRetention;
-import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.configuration.StateRecoveryOptions;
-import org.apache.flink.core.execution.CheckpointingMode;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
-import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -67,38 +53,16 @@ import org.junit.jupiter.api.io.TempDir;
 class IncidentPipelineIT {
 
     @RegisterExtension
-    static final EmbeddedKafkaExtension KAFKA = new EmbeddedKafkaExtension();
+    static final AlertingPipeline PIPELINE = new AlertingPipeline();
 
     @RegisterExtension
     static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
             .setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
 
-    private static final Duration WINDOW = Duration.ofSeconds(10);
     private static final ObjectMapper JSON = new ObjectMapper();
-
-    static SchemaRegistryServer registry;
-    static Topics topics;
 
     @TempDir
     Path checkpoints;
-
-    @BeforeAll
-    static void start() {
-        registry = SchemaRegistryServer.start(RegistryConfig.builder()
-                .bootstrapServers(KAFKA.bootstrapServers()).host("127.0.0.1").port(0).build());
-        topics = Topics.create(SchemaRegistryClient.create(Map.of("schema.registry.url", registry.url())),
-                SerdeConfig.from(Map.of()), 2);
-        try (Admin admin = Admin.create(Map.of("bootstrap.servers", KAFKA.bootstrapServers()))) {
-            TopicAdmin.ensure(admin, topics.all(), (short) 1);
-        }
-    }
-
-    @AfterAll
-    static void stop() {
-        if (registry != null) {
-            registry.close();
-        }
-    }
 
     @Test
     void shouldPageOneIncidentForADatabaseUnderThreeServicesOnceAcrossARestore() throws Exception {
@@ -109,27 +73,22 @@ class IncidentPipelineIT {
         Instant t0 = Instant.now().truncatedTo(ChronoUnit.MINUTES).minus(Duration.ofMinutes(20));
 
         try (PagerDutyReceiver receiver = new PagerDutyReceiver();
-             KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(
-                     ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers(),
-                     ProducerConfig.ACKS_CONFIG, "all"), new ByteArraySerializer(), new ByteArraySerializer())) {
+             KafkaProducer<byte[], byte[]> producer = PIPELINE.producer()) {
             // The trigger meets a 500, then a 429 asking to wait 1 s, then is accepted.
             receiver.then(PagerDutyReceiver.Answer.of(500), new PagerDutyReceiver.Answer(429, Map.of("Retry-After", "1")));
-            Topic<String, ServiceEdge> topology = topics.topology();
+            Topic<String, ServiceEdge> topology = PIPELINE.topics().topology();
             for (AppId c : callers) {
                 ServiceEdge e = ServiceEdge.newBuilder(SampleRecords.serviceEdge()).setClient(c).setServer(db).build();
                 producer.send(new ProducerRecord<>(topology.name(), utf8(c.getId() + "->" + db.getId()),
                         topology.valueSerde().serializer().serialize(topology.name(), e)));
             }
             // Starts after what other ITs and earlier runs wrote to the shared SLI topic.
-            ConsumerGroups.startAtEnd(KAFKA.bootstrapServers(), topics.sli(), "incident-it-" + run);
+            ConsumerGroups.startAtEnd(PIPELINE.bootstrapServers(), PIPELINE.topics().sli(), "incident-it-" + run);
             // Three minutes healthy, two minutes of the database failing every request (and with it,
             // every request of its three callers), then healthy.
-            send(producer, windows(t0, 0, 36, db, callers, search));
+            PIPELINE.send(producer, windows(t0, 0, 36, db, callers, search));
 
-            FlinkJobsConfig config = FlinkJobsConfig.parse(new String[] {
-                    "--bootstrap-servers", KAFKA.bootstrapServers(), "--schema-registry-url", registry.url(),
-                    "--group-id", "incident-it-" + run, "--transactional-id-prefix", "incident-it-" + run},
-                    Map.of("PEREGRINE_HOME", checkpoints.resolve("home").toString()));
+            FlinkJobsConfig config = PIPELINE.config("incident-it-" + run, checkpoints.resolve("home"));
             PeregrineYaml yaml = PeregrineYaml.parse("""
                     incidents: {fire_after: 1, resolve_after: 2, group_wait: 20s}
                     notify:
@@ -150,12 +109,11 @@ class IncidentPipelineIT {
             Path checkpoint = latestCheckpoint(checkpoints.resolve("chk"))
                     .orElseThrow(() -> new AssertionError("no retained checkpoint under " + checkpoints));
 
-            send(producer, windows(t0, 36, 100, db, callers, search));
+            PIPELINE.send(producer, windows(t0, 36, 100, db, callers, search));
             JobClient second = start(config, yaml, Optional.of(checkpoint));
             try {
                 awaitAccepted(receiver, list -> list.contains("resolve"), Duration.ofSeconds(150));
-                List<Incident> incidents = TopicReader.read(KAFKA.bootstrapServers(), topics.incidents(), "read_committed",
-                        i -> i.getAffectedApps().stream().anyMatch(a -> a.getId().endsWith(run)),
+                List<Incident> incidents = PIPELINE.incidents(run,
                         list -> list.stream().anyMatch(i -> i.getStatus() == IncidentStatus.RESOLVED),
                         Duration.ofSeconds(60));
 
@@ -207,20 +165,11 @@ class IncidentPipelineIT {
 
     private JobClient start(FlinkJobsConfig config, PeregrineYaml yaml, Optional<Path> restore) throws Exception {
         Configuration conf = new Configuration();
-        conf.set(PipelineOptions.GENERIC_TYPES, false); // everything travels with Avro or POJO serializers
         conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, checkpoints.resolve("chk").toUri().toString());
         conf.set(CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION,
                 ExternalizedCheckpointRetention.RETAIN_ON_CANCELLATION);
         restore.ifPresent(p -> conf.set(StateRecoveryOptions.SAVEPOINT_PATH, p.toUri().toString()));
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
-        env.setParallelism(2);
-        env.enableCheckpointing(500, CheckpointingMode.EXACTLY_ONCE);
-        FlinkJobs.define(env, config, yaml);
-        return env.executeAsync("incident-it");
-    }
-
-    private static AppId app(String name) {
-        return AppId.newBuilder(SampleRecords.checkoutApp()).setId("k8s/shop/" + name).setName(name).build();
+        return AlertingPipeline.start(conf, config, yaml, "incident-it");
     }
 
     /** SLI windows [from, to) of every app: 100 requests each, all failing in windows 18 to 29 for db and callers. */
@@ -235,29 +184,6 @@ class IncidentPipelineIT {
             out.add(sli(t0, search, i, 0));
         }
         return out;
-    }
-
-    private static ServiceSliWindow sli(Instant t0, AppId app, int index, long bad) {
-        Instant start = t0.plus(WINDOW.multipliedBy(index));
-        ServiceSliWindow w = SampleRecords.serviceSliWindow();
-        w.setApp(app);
-        w.setWindowStart(start);
-        w.setWindowEnd(start.plus(WINDOW));
-        w.setRequests(100L);
-        w.setErrors(bad);
-        w.setTotal(100L);
-        w.setAvailabilityGood(100 - bad);
-        w.setLatencyGood(100 - bad);
-        return w;
-    }
-
-    private static void send(KafkaProducer<byte[], byte[]> producer, List<ServiceSliWindow> windows) {
-        Topic<String, ServiceSliWindow> sli = topics.sli();
-        for (ServiceSliWindow w : windows) {
-            producer.send(new ProducerRecord<>(sli.name(), null, w.getWindowEnd().toEpochMilli(),
-                    utf8(w.getApp().getId()), sli.valueSerde().serializer().serialize(sli.name(), w)));
-        }
-        producer.flush();
     }
 
     /** Bodies of the requests the receiver accepted (202), in arrival order. */
