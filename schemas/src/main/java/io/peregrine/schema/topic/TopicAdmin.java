@@ -14,6 +14,7 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
 /** Creates the catalog's topics on a cluster and reports what is there. */
 public final class TopicAdmin {
@@ -55,8 +56,7 @@ public final class TopicAdmin {
                     }
                 }
             }
-            Map<String, TopicDescription> described = admin.describeTopics(topics.stream().map(Topic::name).toList())
-                    .allTopicNames().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            Map<String, TopicDescription> described = describe(admin, topics.stream().map(Topic::name).toList());
             List<Status> out = new ArrayList<>();
             for (Topic<?, ?> t : topics) {
                 out.add(new Status(t, created.contains(t.name()), described.get(t.name()).partitions().size()));
@@ -69,6 +69,26 @@ public final class TopicAdmin {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new KafkaException("interrupted while creating topics", e);
+        }
+    }
+
+    /**
+     * Describes {@code names}, retrying while a broker does not know a topic yet: creation returns
+     * once the controller has it, and the broker that answers the describe may learn of it a moment
+     * later (seen as "This server does not host this topic-partition" right after a create).
+     */
+    private static Map<String, TopicDescription> describe(Admin admin, List<String> names)
+            throws ExecutionException, TimeoutException, InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_SECONDS);
+        while (true) {
+            try {
+                return admin.describeTopics(names).allTopicNames().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof UnknownTopicOrPartitionException) || System.nanoTime() > deadline) {
+                    throw e;
+                }
+                Thread.sleep(100);
+            }
         }
     }
 }
