@@ -322,7 +322,7 @@ public final class IncidentCorrelator extends KeyedCoProcessFunction<String, Sig
      * backlog (a restore, a lagging partition) writes the versions incidents had at each instant,
      * not only the last. Event time then moves on to {@code through} (an event-time timer's; MIN_VALUE
      * for a tick), if later. Every instant in between at which an incident changes without a signal
-     * (a silence's start or end, a group_wait the watermark passed) is written at that instant, with
+     * (a silence's start or end, a group_wait that is over) is written at that instant, with
      * what the incident had then, whichever path moved event time past it: a silence's end timer may
      * fire after a tick applied later signals, or with later signals still waiting.
      */
