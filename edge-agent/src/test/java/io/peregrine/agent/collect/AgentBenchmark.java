@@ -57,7 +57,7 @@ import org.apache.kafka.common.serialization.StringDeserializer;
  *   <li><b>completeness</b> at wrk's full speed for {@code --duration} seconds on another nginx
  *       port: the server-side L7 events that reached Kafka against the requests nginx counted
  *       (stub_status, on a third port) and wrk reported, the agent's ring-buffer drops, unpaired
- *       and untracked requests, and timeouts.
+ *       and untracked requests, and timeouts (not run with {@code --duration 0}).
  * </ol>
  *
  * <pre>
@@ -66,7 +66,10 @@ import org.apache.kafka.common.serialization.StringDeserializer;
  * </pre>
  * {@code --agent-jvm-options} adds JVM options to the agent's (space-separated): a flight
  * recording, another JIT level, or agent settings as {@code -Dagent.<setting>=<value>} (e.g.
- * {@code -Dagent.producer.compression.type=lz4}).
+ * {@code -Dagent.producer.compression.type=lz4}). {@code --agent-chrt} gives every thread of the
+ * agent and its loader a scheduling policy once started ({@code chrt -a <policy> -p 0}, e.g.
+ * {@code -b} for SCHED_BATCH, {@code -i} for SCHED_IDLE). With the agent on, the CPU and wake-ups
+ * (voluntary context switches) of each of its threads are printed too.
  */
 public final class AgentBenchmark {
 
@@ -86,9 +89,15 @@ public final class AgentBenchmark {
     }
   }
 
+  /** The full-speed run, with the agent's metrics around it. */
+  private record FullSpeed(Run full, long nginxServed, long start, Map<String, Long> before,
+      Map<String, Long> after) {
+  }
+
   public static void main(String[] args) throws Exception {
     Map<String, String> opts = new HashMap<>(Map.of("--duration", "30", "--cost-duration", "20", "--rate", "10000",
-        "--max-connections", "64", "--threads", "2", "--agent-jvm-options", "", "--agent-warmup", "15"));
+        "--max-connections", "64", "--threads", "2", "--agent-jvm-options", "", "--agent-warmup", "15",
+        "--agent-chrt", ""));
     for (int i = 0; i + 1 < args.length; i += 2) {
       opts.put(args[i], args[i + 1]);
     }
@@ -144,6 +153,18 @@ public final class AgentBenchmark {
       AgentChild agent = AgentChild.start(dir.resolve("agent"), kafka.bootstrapServers(), registryUrl,
           opts.get("--agent-jvm-options"));
       closeables.add(agent);
+      if (!opts.get("--agent-chrt").isBlank()) {
+        // A scheduling policy for every thread of the agent and its loader (chrt -a), e.g. "-b" or "-i".
+        for (ProcessHandle h : java.util.stream.Stream.concat(java.util.stream.Stream.of(agent.process.toHandle()),
+            agent.process.descendants()).toList()) {
+          List<String> chrt = new ArrayList<>(List.of("chrt", "-a"));
+          chrt.addAll(List.of(opts.get("--agent-chrt").trim().split("\\s+")));
+          chrt.addAll(List.of("-p", "0", Long.toString(h.pid())));
+          if (new ProcessBuilder(chrt).inheritIO().start().waitFor() != 0) {
+            throw new IOException("failed: " + chrt);
+          }
+        }
+      }
       // Unmeasured paced traffic first: the agent's JIT compilation and first scans are a cost of
       // its start, not of the requests (C1 alone was 10-16% of its CPU in the first 15 s).
       int warmup = Integer.parseInt(opts.get("--agent-warmup"));
@@ -155,18 +176,20 @@ public final class AgentBenchmark {
       Run on = wrkRun("agent on", paced, nginx, agent.process);
       Map<String, Long> onAfter = agent.awaitDrained(Duration.ofMinutes(2));
 
-      String fullUrl = "http://127.0.0.1:" + fullPort + "/";
-      Map<String, Long> before = agent.metrics();
-      long nginxBefore = stubRequests(statusPort);
-      long fullStart = System.currentTimeMillis();
-      Run full = wrkRun("full speed", List.of("-t" + threads, "-c" + maxConnections, "-d" + duration + "s",
-          "--latency", fullUrl), nginx, agent.process);
-      long nginxServed = stubRequests(statusPort) - nginxBefore - 1;  // less the status request itself
-      Map<String, Long> after = agent.awaitDrained(Duration.ofMinutes(5));
+      FullSpeed fullSpeed = null;
+      if (duration > 0) {
+        String fullUrl = "http://127.0.0.1:" + fullPort + "/";
+        Map<String, Long> before = agent.metrics();
+        long nginxBefore = stubRequests(statusPort);
+        long fullStart = System.currentTimeMillis();
+        Run full = wrkRun("full speed", List.of("-t" + threads, "-c" + maxConnections, "-d" + duration + "s",
+            "--latency", fullUrl), nginx, agent.process);
+        long nginxServed = stubRequests(statusPort) - nginxBefore - 1;  // less the status request itself
+        Map<String, Long> after = agent.awaitDrained(Duration.ofMinutes(5));
+        fullSpeed = new FullSpeed(full, nginxServed, fullStart, before, after);
+      }
       agent.close();
       Run off2 = wrkRun("agent off again", paced, nginx, null);
-
-      Counted counted = countL7(kafka.bootstrapServers(), topics, fullPort, fullStart - 1_000);
 
       System.out.println();
       System.out.println("cost at a fixed rate (" + rate + " req/s asked), " + costDuration + " s each:");
@@ -182,17 +205,21 @@ public final class AgentBenchmark {
           + "agent CPU per 1,000 req/s %.3f%% of a core%n", on.p99Micros() / offP99, off1.p99Micros(),
           off2.p99Micros(), on.nginxCpuPercent() / offNginx, on.agentCpuPercent() / (on.rate() / 1000));
       printDeltas(onBefore, onAfter);
-      System.out.println();
-      System.out.printf(Locale.ROOT, "completeness at full speed, %d s, %d connections:%n", duration, maxConnections);
-      System.out.printf(Locale.ROOT, "  wrk: %d requests, %.0f req/s, p99 %.1f us; nginx served %d%n",
-          full.requests(), full.rate(), full.p99Micros(), nginxServed);
-      System.out.printf(Locale.ROOT, "  agent: %d server-side L7 events (%d timeouts, statuses %s), %d client-side "
-          + "(%d timeouts)%n", counted.server, counted.serverTimeouts, counted.serverStatuses, counted.client,
-          counted.clientTimeouts);
-      System.out.printf(Locale.ROOT, "  server events / nginx requests = %.6f; agent CPU %.1f%% of a core at %.0f "
-          + "req/s, nginx CPU %.1f%%%n", counted.server / (double) Math.max(1, nginxServed), full.agentCpuPercent(),
-          full.rate(), full.nginxCpuPercent());
-      printDeltas(before, after);
+      if (fullSpeed != null) {
+        FullSpeed f = fullSpeed;
+        Counted counted = countL7(kafka.bootstrapServers(), topics, fullPort, f.start() - 1_000);
+        System.out.println();
+        System.out.printf(Locale.ROOT, "completeness at full speed, %d s, %d connections:%n", duration, maxConnections);
+        System.out.printf(Locale.ROOT, "  wrk: %d requests, %.0f req/s, p99 %.1f us; nginx served %d%n",
+            f.full().requests(), f.full().rate(), f.full().p99Micros(), f.nginxServed());
+        System.out.printf(Locale.ROOT, "  agent: %d server-side L7 events (%d timeouts, statuses %s), %d client-side "
+            + "(%d timeouts)%n", counted.server, counted.serverTimeouts, counted.serverStatuses, counted.client,
+            counted.clientTimeouts);
+        System.out.printf(Locale.ROOT, "  server events / nginx requests = %.6f; agent CPU %.1f%% of a core at %.0f "
+            + "req/s, nginx CPU %.1f%%%n", counted.server / (double) Math.max(1, f.nginxServed()),
+            f.full().agentCpuPercent(), f.full().rate(), f.full().nginxCpuPercent());
+        printDeltas(f.before(), f.after());
+      }
     } finally {
       for (int i = closeables.size() - 1; i >= 0; i--) {
         try {
@@ -285,6 +312,7 @@ public final class AgentBenchmark {
     long nginxBefore = cpuTicks(nginx.toHandle());
     long agentBefore = agent == null ? 0 : cpuTicks(agent.toHandle());
     long agentJvmBefore = agent == null ? 0 : ticksOf(agent.pid());
+    Map<String, long[]> threadsBefore = agent == null ? Map.of() : threadTicks(agent.toHandle());
     long start = System.nanoTime();
     String out = wrk(args);
     double wall = (System.nanoTime() - start) / 1e9;
@@ -304,6 +332,23 @@ public final class AgentBenchmark {
         agent == null ? "" : String.format(Locale.ROOT, "; agent %.2f%% of a core, its JVM alone %.2f%%, "
             + "its RSS %s", r.agentCpuPercent(), 100.0 * (ticksOf(agent.pid()) - agentJvmBefore) / TICKS_PER_SECOND
             / wall, rss(agent.pid())));
+    if (agent != null) {
+      // Where the agent's CPU went, by thread (JVM threads by name, the loader as one), and how
+      // often each thread woke up.
+      Map<String, long[]> threadsAfter = threadTicks(agent.toHandle());
+      StringBuilder b = new StringBuilder("  by thread (CPU, wake-ups/s):");
+      threadsAfter.entrySet().stream()
+          .map(e -> {
+            long[] was = threadsBefore.getOrDefault(e.getKey(), new long[2]);
+            return Map.entry(e.getKey(), new long[] {e.getValue()[0] - was[0], e.getValue()[1] - was[1]});
+          })
+          .filter(e -> e.getValue()[0] > 0 || e.getValue()[1] > wall)
+          .sorted((x, y) -> Long.compare(y.getValue()[0], x.getValue()[0]))
+          .forEach(e -> b.append(String.format(Locale.ROOT, " %s %.2f%% %.0f/s,", e.getKey(),
+              100.0 * e.getValue()[0] / TICKS_PER_SECOND / wall, e.getValue()[1] / wall)));
+      b.setLength(b.length() - 1);
+      System.out.println(b);
+    }
     return r;
   }
 
@@ -355,6 +400,42 @@ public final class AgentBenchmark {
     long ticks = ticksOf(root.pid());
     for (ProcessHandle h : root.descendants().toList()) {
       ticks += ticksOf(h.pid());
+    }
+    return ticks;
+  }
+
+  /**
+   * utime + stime, and context switches (voluntary: the thread slept, so each is one wake-up), by
+   * thread name (summed over threads of one name) of a process and its descendants.
+   */
+  private static Map<String, long[]> threadTicks(ProcessHandle root) {
+    Map<String, long[]> ticks = new java.util.TreeMap<>();
+    List<ProcessHandle> all = new ArrayList<>();
+    all.add(root);
+    all.addAll(root.descendants().toList());
+    for (ProcessHandle h : all) {
+      try (var tasks = Files.list(Path.of("/proc", Long.toString(h.pid()), "task"))) {
+        for (Path task : tasks.toList()) {
+          try {
+            String stat = Files.readString(task.resolve("stat"));
+            String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replaceAll("[0-9]+$", "#");
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            long switches = 0;
+            for (String line : Files.readAllLines(task.resolve("status"))) {
+              if (line.startsWith("voluntary_ctxt_switches:")) {
+                switches = Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
+              }
+            }
+            long[] t = ticks.computeIfAbsent(name, n -> new long[2]);
+            t[0] += Long.parseLong(f[11]) + Long.parseLong(f[12]);
+            t[1] += switches;
+          } catch (IOException | RuntimeException e) {
+            // the thread ended meanwhile
+          }
+        }
+      } catch (IOException e) {
+        // the process ended meanwhile
+      }
     }
     return ticks;
   }
@@ -517,7 +598,12 @@ public final class AgentBenchmark {
     private Main() {
     }
 
-    public static void main(String[] args) throws Exception {
+    /** The full-speed run, with the agent's metrics around it. */
+  private record FullSpeed(Run full, long nginxServed, long start, Map<String, Long> before,
+      Map<String, Long> after) {
+  }
+
+  public static void main(String[] args) throws Exception {
       Map<String, String> settings = new HashMap<>(Map.of(
           AgentConfig.BOOTSTRAP_SERVERS, args[0],
           AgentConfig.SCHEMA_REGISTRY_URL, args[1],
