@@ -69,7 +69,12 @@ import org.apache.kafka.common.serialization.StringDeserializer;
  * {@code -Dagent.producer.compression.type=lz4}). {@code --agent-chrt} gives every thread of the
  * agent and its loader a scheduling policy once started ({@code chrt -a <policy> -p 0}, e.g.
  * {@code -b} for SCHED_BATCH, {@code -i} for SCHED_IDLE). With the agent on, the CPU and wake-ups
- * (voluntary context switches) of each of its threads are printed too.
+ * (voluntary context switches) of each of its threads are printed too, and for every run the
+ * broker's CPU (on this one machine the agent's records cost it CPU too). {@code --sched-ab <policies>}
+ * (e.g. {@code -b,-i}) then runs the agent under SCHED_OTHER and under each policy in turn
+ * ({@code --sched-ab-rounds}, {@code --sched-ab-seconds}) and compares the client's p99; the
+ * policy {@code stop} stops the agent and its loader (SIGSTOP) with the kernel programs attached,
+ * which leaves their cost alone.
  */
 public final class AgentBenchmark {
 
@@ -77,6 +82,8 @@ public final class AgentBenchmark {
   private static final Pattern P99 = Pattern.compile("^\\s*99(?:\\.000)?%\\s+([0-9.]+)(\\w+)", Pattern.MULTILINE);
   private static final Pattern STUB_REQUESTS = Pattern.compile("\\n\\s*(\\d+)\\s+(\\d+)\\s+(\\d+)\\s*\\n");
   private static final long TICKS_PER_SECOND = 100;
+  /** The broker's process: on this one machine the agent's records cost it CPU too. */
+  private static ProcessHandle broker;
 
   private AgentBenchmark() {
   }
@@ -98,6 +105,7 @@ public final class AgentBenchmark {
     Map<String, String> opts = new HashMap<>(Map.of("--duration", "30", "--cost-duration", "20", "--rate", "10000",
         "--max-connections", "64", "--threads", "2", "--agent-jvm-options", "", "--agent-warmup", "15",
         "--agent-chrt", ""));
+    opts.putAll(Map.of("--sched-ab", "", "--sched-ab-rounds", "4", "--sched-ab-seconds", "10"));
     for (int i = 0; i + 1 < args.length; i += 2) {
       opts.put(args[i], args[i + 1]);
     }
@@ -117,6 +125,7 @@ public final class AgentBenchmark {
       EmbeddedKafka kafka = EmbeddedKafka.builder().dataDir(dir.resolve("kafka")).logFile(dir.resolve("kafka.log"))
           .port(kafkaPort).controllerPort(freePort()).start();
       closeables.add(kafka);
+      broker = kafka.process();
       SchemaRegistryServer registry = SchemaRegistryServer.start(RegistryConfig.builder()
           .bootstrapServers(kafka.bootstrapServers()).host("127.0.0.1").port(0).build());
       closeables.add(registry);
@@ -154,16 +163,7 @@ public final class AgentBenchmark {
           opts.get("--agent-jvm-options"));
       closeables.add(agent);
       if (!opts.get("--agent-chrt").isBlank()) {
-        // A scheduling policy for every thread of the agent and its loader (chrt -a), e.g. "-b" or "-i".
-        for (ProcessHandle h : java.util.stream.Stream.concat(java.util.stream.Stream.of(agent.process.toHandle()),
-            agent.process.descendants()).toList()) {
-          List<String> chrt = new ArrayList<>(List.of("chrt", "-a"));
-          chrt.addAll(List.of(opts.get("--agent-chrt").trim().split("\\s+")));
-          chrt.addAll(List.of("-p", "0", Long.toString(h.pid())));
-          if (new ProcessBuilder(chrt).inheritIO().start().waitFor() != 0) {
-            throw new IOException("failed: " + chrt);
-          }
-        }
+        chrt(agent, opts.get("--agent-chrt"));
       }
       // Unmeasured paced traffic first: the agent's JIT compilation and first scans are a cost of
       // its start, not of the requests (C1 alone was 10-16% of its CPU in the first 15 s).
@@ -175,6 +175,10 @@ public final class AgentBenchmark {
       Map<String, Long> onBefore = agent.metrics();
       Run on = wrkRun("agent on", paced, nginx, agent.process);
       Map<String, Long> onAfter = agent.awaitDrained(Duration.ofMinutes(2));
+      if (!opts.get("--sched-ab").isBlank()) {
+        schedAb(agent, nginx, threads, connections, delay, costUrl, opts.get("--sched-ab"),
+            Integer.parseInt(opts.get("--sched-ab-rounds")), Integer.parseInt(opts.get("--sched-ab-seconds")));
+      }
 
       FullSpeed fullSpeed = null;
       if (duration > 0) {
@@ -227,6 +231,82 @@ public final class AgentBenchmark {
         } catch (Exception e) {
           System.err.println("cleanup: " + e);
         }
+      }
+    }
+  }
+
+  /**
+   * The same running agent under SCHED_OTHER and under each of {@code policies} (comma-separated
+   * chrt flags) in turn, the order rotated each round so that drift cancels, {@code rounds} times,
+   * each a paced run of {@code seconds}: the client's p99 and the agent's CPU under each, and their
+   * medians. Only how the scheduler treats the agent's threads differs (the kernel programs run
+   * alike), so this isolates their contention with nginx and wrk on a host whose other load moves
+   * the absolute figures.
+   */
+  private static void schedAb(AgentChild agent, Process nginx, int threads, int connections, Path delay,
+      String costUrl, String policies, int rounds, int seconds) throws Exception {
+    List<String> args = List.of("-t" + threads, "-c" + connections, "-d" + seconds + "s", "--latency",
+        "-s", delay.toString(), costUrl);
+    List<String> names = new ArrayList<>(List.of("-o"));
+    names.addAll(List.of(policies.split(",")));
+    Map<String, List<Run>> runs = new java.util.LinkedHashMap<>();
+    names.forEach(p -> runs.put(p, new ArrayList<>()));
+    for (int round = 0; round < rounds; round++) {
+      for (int k = 0; k < names.size(); k++) {
+        String p = names.get((round + k) % names.size());
+        chrt(agent, p);
+        runs.get(p).add(wrkRun("chrt " + p, args, nginx, agent.process));
+      }
+    }
+    chrt(agent, "-o");
+    System.out.println();
+    System.out.printf(Locale.ROOT, "scheduling A/B, %d rounds of %d s:%n", rounds, seconds);
+    runs.forEach((p, list) -> {
+      double[] ratios = new double[rounds];
+      for (int i = 0; i < rounds; i++) {
+        ratios[i] = list.get(i).p99Micros() / runs.get("-o").get(i).p99Micros();
+      }
+      System.out.printf(Locale.ROOT, "  chrt %-3s p99 median %8.1f us (%s), / SCHED_OTHER's median of rounds %.3f; "
+          + "agent CPU median %5.2f%%; nginx CPU median %5.1f%%%n", p,
+          median(list.stream().mapToDouble(Run::p99Micros).toArray()),
+          list.stream().map(r -> String.format(Locale.ROOT, "%.0f", r.p99Micros()))
+              .collect(java.util.stream.Collectors.joining(" ")), median(ratios),
+          median(list.stream().mapToDouble(Run::agentCpuPercent).toArray()),
+          median(list.stream().mapToDouble(Run::nginxCpuPercent).toArray()));
+    });
+  }
+
+  private static double median(double[] values) {
+    double[] v = values.clone();
+    java.util.Arrays.sort(v);
+    return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+  }
+
+  /**
+   * A scheduling policy for every thread of the agent and its loader: chrt -a {@code policy} -p 0;
+   * or {@code stop}: the agent and its loader stopped (SIGSTOP) with the kernel programs still
+   * attached, so that what remains is their cost alone (the ring buffer fills and drops meanwhile).
+   * Any other policy continues them first.
+   */
+  private static void chrt(AgentChild agent, String policy) throws Exception {
+    List<ProcessHandle> all = java.util.stream.Stream.concat(java.util.stream.Stream.of(agent.process.toHandle()),
+        agent.process.descendants()).toList();
+    for (ProcessHandle h : all) {
+      String signal = policy.equals("stop") ? "-STOP" : "-CONT";
+      if (new ProcessBuilder("kill", signal, Long.toString(h.pid())).inheritIO().start().waitFor() != 0) {
+        throw new IOException("failed: kill " + signal + " " + h.pid());
+      }
+    }
+    if (policy.equals("stop")) {
+      return;
+    }
+    for (ProcessHandle h : java.util.stream.Stream.concat(java.util.stream.Stream.of(agent.process.toHandle()),
+        agent.process.descendants()).toList()) {
+      List<String> chrt = new ArrayList<>(List.of("chrt", "-a"));
+      chrt.addAll(List.of(policy.trim().split("\\s+")));
+      chrt.addAll(List.of("-p", "0", Long.toString(h.pid())));
+      if (new ProcessBuilder(chrt).inheritIO().start().waitFor() != 0) {
+        throw new IOException("failed: " + chrt);
       }
     }
   }
@@ -312,6 +392,7 @@ public final class AgentBenchmark {
     long nginxBefore = cpuTicks(nginx.toHandle());
     long agentBefore = agent == null ? 0 : cpuTicks(agent.toHandle());
     long agentJvmBefore = agent == null ? 0 : ticksOf(agent.pid());
+    long brokerBefore = cpuTicks(broker);
     Map<String, long[]> threadsBefore = agent == null ? Map.of() : threadTicks(agent.toHandle());
     long start = System.nanoTime();
     String out = wrk(args);
@@ -328,7 +409,9 @@ public final class AgentBenchmark {
     double p99Micros = p99.find() ? micros(Double.parseDouble(p99.group(1)), p99.group(2)) : Double.NaN;
     Run r = new Run(name, requests, seconds, p99Micros, 100.0 * nginxTicks / TICKS_PER_SECOND / wall,
         agent == null ? -1 : 100.0 * agentTicks / TICKS_PER_SECOND / wall, out);
-    System.out.printf(Locale.ROOT, "%s: %d requests, %.0f req/s, p99 %.1f us%s%n", name, requests, r.rate(), p99Micros,
+    double brokerCpu = 100.0 * (cpuTicks(broker) - brokerBefore) / TICKS_PER_SECOND / wall;
+    System.out.printf(Locale.ROOT, "%s: %d requests, %.0f req/s, p99 %.1f us, broker CPU %.2f%%%s%n", name, requests,
+        r.rate(), p99Micros, brokerCpu,
         agent == null ? "" : String.format(Locale.ROOT, "; agent %.2f%% of a core, its JVM alone %.2f%%, "
             + "its RSS %s", r.agentCpuPercent(), 100.0 * (ticksOf(agent.pid()) - agentJvmBefore) / TICKS_PER_SECOND
             / wall, rss(agent.pid())));
