@@ -198,7 +198,7 @@ public final class EbpfCollector implements Collector, SensorListener {
   @Override
   public void start(Emitter out) {
     this.out = out;
-    mapper = new Thread(this::mapLoop, "peregrine-ebpf-events");
+    mapper = new Thread(this::mapLoop, "agent-ebpf-map");
     mapper.setDaemon(true);
     mapper.start();
     EbpfSensor s = new EbpfSensor(sensorConfig, this);

@@ -80,6 +80,11 @@ public final class Publisher implements AutoCloseable {
     private final Map<String, LongAdder> published = new java.util.concurrent.ConcurrentHashMap<>();
     private final Map<String, LongAdder> sentByTopic = new java.util.concurrent.ConcurrentHashMap<>();
     private final LongAdder producerErrors;
+    /**
+     * How often the sender looks at the queue while a batch fills: at the 100,000 records a second
+     * of a saturated host, 1,000 records, a small part of the queue's capacity.
+     */
+    private static final long FILL_STEP_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
     private static final Object ACKED = new Object();
     private static final Object SKIPPED = new Object();
     private volatile boolean running = true;
@@ -187,18 +192,20 @@ public final class Publisher implements AutoCloseable {
     /**
      * Lets a batch grow for up to the linger time after its first record, or until it is full: one
      * produce request per few thousand records instead of one per round trip costs the agent (and
-     * the broker) a fraction of the CPU per record.
+     * the broker) a fraction of the CPU per record. The sender looks at the queue every
+     * {@link #FILL_STEP_NANOS} rather than waiting on it: a waiting sender was woken by nearly every
+     * record (up to ~1,400 wake-ups a second at 10,000 requests a second), each a futex call on both
+     * threads and a context switch on the host the agent watches.
      */
     private void fill(List<SpooledRecord> batch) throws InterruptedException {
         long deadline = System.nanoTime() + settings.lingerMax().toNanos();
         queue.drainTo(batch, settings.maxBatch() - batch.size());
         while (running && batch.size() < settings.maxBatch()) {
             long left = deadline - System.nanoTime();
-            SpooledRecord next = left > 0 ? queue.poll(left, TimeUnit.NANOSECONDS) : null;
-            if (next == null) {
+            if (left <= 0) {
                 return;
             }
-            batch.add(next);
+            TimeUnit.NANOSECONDS.sleep(Math.min(left, FILL_STEP_NANOS));
             queue.drainTo(batch, settings.maxBatch() - batch.size());
         }
     }

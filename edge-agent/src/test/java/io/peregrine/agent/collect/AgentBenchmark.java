@@ -57,7 +57,7 @@ import org.apache.kafka.common.serialization.StringDeserializer;
  *   <li><b>completeness</b> at wrk's full speed for {@code --duration} seconds on another nginx
  *       port: the server-side L7 events that reached Kafka against the requests nginx counted
  *       (stub_status, on a third port) and wrk reported, the agent's ring-buffer drops, unpaired
- *       and untracked requests, and timeouts.
+ *       and untracked requests, and timeouts (not run with {@code --duration 0}).
  * </ol>
  *
  * <pre>
@@ -66,7 +66,15 @@ import org.apache.kafka.common.serialization.StringDeserializer;
  * </pre>
  * {@code --agent-jvm-options} adds JVM options to the agent's (space-separated): a flight
  * recording, another JIT level, or agent settings as {@code -Dagent.<setting>=<value>} (e.g.
- * {@code -Dagent.producer.compression.type=lz4}).
+ * {@code -Dagent.producer.compression.type=lz4}). {@code --agent-chrt} gives every thread of the
+ * agent and its loader a scheduling policy once started ({@code chrt -a <policy> -p 0}, e.g.
+ * {@code -b} for SCHED_BATCH, {@code -i} for SCHED_IDLE). With the agent on, the CPU and wake-ups
+ * (voluntary context switches) of each of its threads are printed too, and for every run the
+ * broker's CPU (on this one machine the agent's records cost it CPU too). {@code --sched-ab <policies>}
+ * (e.g. {@code -b,-i}) then runs the agent under SCHED_OTHER and under each policy in turn
+ * ({@code --sched-ab-rounds}, {@code --sched-ab-seconds}) and compares the client's p99; the
+ * policy {@code stop} stops the agent and its loader (SIGSTOP) with the kernel programs attached,
+ * which leaves their cost alone.
  */
 public final class AgentBenchmark {
 
@@ -74,6 +82,8 @@ public final class AgentBenchmark {
   private static final Pattern P99 = Pattern.compile("^\\s*99(?:\\.000)?%\\s+([0-9.]+)(\\w+)", Pattern.MULTILINE);
   private static final Pattern STUB_REQUESTS = Pattern.compile("\\n\\s*(\\d+)\\s+(\\d+)\\s+(\\d+)\\s*\\n");
   private static final long TICKS_PER_SECOND = 100;
+  /** The broker's process: on this one machine the agent's records cost it CPU too. */
+  private static ProcessHandle broker;
 
   private AgentBenchmark() {
   }
@@ -86,9 +96,16 @@ public final class AgentBenchmark {
     }
   }
 
+  /** The full-speed run, with the agent's metrics around it. */
+  private record FullSpeed(Run full, long nginxServed, long start, Map<String, Long> before,
+      Map<String, Long> after) {
+  }
+
   public static void main(String[] args) throws Exception {
     Map<String, String> opts = new HashMap<>(Map.of("--duration", "30", "--cost-duration", "20", "--rate", "10000",
-        "--max-connections", "64", "--threads", "2", "--agent-jvm-options", "", "--agent-warmup", "15"));
+        "--max-connections", "64", "--threads", "2", "--agent-jvm-options", "", "--agent-warmup", "40",
+        "--agent-chrt", ""));
+    opts.putAll(Map.of("--sched-ab", "", "--sched-ab-rounds", "4", "--sched-ab-seconds", "10"));
     for (int i = 0; i + 1 < args.length; i += 2) {
       opts.put(args[i], args[i + 1]);
     }
@@ -108,6 +125,7 @@ public final class AgentBenchmark {
       EmbeddedKafka kafka = EmbeddedKafka.builder().dataDir(dir.resolve("kafka")).logFile(dir.resolve("kafka.log"))
           .port(kafkaPort).controllerPort(freePort()).start();
       closeables.add(kafka);
+      broker = kafka.process();
       SchemaRegistryServer registry = SchemaRegistryServer.start(RegistryConfig.builder()
           .bootstrapServers(kafka.bootstrapServers()).host("127.0.0.1").port(0).build());
       closeables.add(registry);
@@ -144,8 +162,11 @@ public final class AgentBenchmark {
       AgentChild agent = AgentChild.start(dir.resolve("agent"), kafka.bootstrapServers(), registryUrl,
           opts.get("--agent-jvm-options"));
       closeables.add(agent);
+      if (!opts.get("--agent-chrt").isBlank()) {
+        chrt(agent, opts.get("--agent-chrt"));
+      }
       // Unmeasured paced traffic first: the agent's JIT compilation and first scans are a cost of
-      // its start, not of the requests (C1 alone was 10-16% of its CPU in the first 15 s).
+      // its start, not of the requests (C2 was still ~1% of a core after 60 s on a loaded machine).
       int warmup = Integer.parseInt(opts.get("--agent-warmup"));
       if (warmup > 0) {
         wrk(List.of("-t" + threads, "-c" + connections, "-d" + warmup + "s", "-s", delay.toString(), costUrl));
@@ -154,19 +175,25 @@ public final class AgentBenchmark {
       Map<String, Long> onBefore = agent.metrics();
       Run on = wrkRun("agent on", paced, nginx, agent.process);
       Map<String, Long> onAfter = agent.awaitDrained(Duration.ofMinutes(2));
+      if (!opts.get("--sched-ab").isBlank()) {
+        schedAb(agent, nginx, threads, connections, delay, costUrl, opts.get("--sched-ab"),
+            Integer.parseInt(opts.get("--sched-ab-rounds")), Integer.parseInt(opts.get("--sched-ab-seconds")));
+      }
 
-      String fullUrl = "http://127.0.0.1:" + fullPort + "/";
-      Map<String, Long> before = agent.metrics();
-      long nginxBefore = stubRequests(statusPort);
-      long fullStart = System.currentTimeMillis();
-      Run full = wrkRun("full speed", List.of("-t" + threads, "-c" + maxConnections, "-d" + duration + "s",
-          "--latency", fullUrl), nginx, agent.process);
-      long nginxServed = stubRequests(statusPort) - nginxBefore - 1;  // less the status request itself
-      Map<String, Long> after = agent.awaitDrained(Duration.ofMinutes(5));
+      FullSpeed fullSpeed = null;
+      if (duration > 0) {
+        String fullUrl = "http://127.0.0.1:" + fullPort + "/";
+        Map<String, Long> before = agent.metrics();
+        long nginxBefore = stubRequests(statusPort);
+        long fullStart = System.currentTimeMillis();
+        Run full = wrkRun("full speed", List.of("-t" + threads, "-c" + maxConnections, "-d" + duration + "s",
+            "--latency", fullUrl), nginx, agent.process);
+        long nginxServed = stubRequests(statusPort) - nginxBefore - 1;  // less the status request itself
+        Map<String, Long> after = agent.awaitDrained(Duration.ofMinutes(5));
+        fullSpeed = new FullSpeed(full, nginxServed, fullStart, before, after);
+      }
       agent.close();
       Run off2 = wrkRun("agent off again", paced, nginx, null);
-
-      Counted counted = countL7(kafka.bootstrapServers(), topics, fullPort, fullStart - 1_000);
 
       System.out.println();
       System.out.println("cost at a fixed rate (" + rate + " req/s asked), " + costDuration + " s each:");
@@ -182,17 +209,21 @@ public final class AgentBenchmark {
           + "agent CPU per 1,000 req/s %.3f%% of a core%n", on.p99Micros() / offP99, off1.p99Micros(),
           off2.p99Micros(), on.nginxCpuPercent() / offNginx, on.agentCpuPercent() / (on.rate() / 1000));
       printDeltas(onBefore, onAfter);
-      System.out.println();
-      System.out.printf(Locale.ROOT, "completeness at full speed, %d s, %d connections:%n", duration, maxConnections);
-      System.out.printf(Locale.ROOT, "  wrk: %d requests, %.0f req/s, p99 %.1f us; nginx served %d%n",
-          full.requests(), full.rate(), full.p99Micros(), nginxServed);
-      System.out.printf(Locale.ROOT, "  agent: %d server-side L7 events (%d timeouts, statuses %s), %d client-side "
-          + "(%d timeouts)%n", counted.server, counted.serverTimeouts, counted.serverStatuses, counted.client,
-          counted.clientTimeouts);
-      System.out.printf(Locale.ROOT, "  server events / nginx requests = %.6f; agent CPU %.1f%% of a core at %.0f "
-          + "req/s, nginx CPU %.1f%%%n", counted.server / (double) Math.max(1, nginxServed), full.agentCpuPercent(),
-          full.rate(), full.nginxCpuPercent());
-      printDeltas(before, after);
+      if (fullSpeed != null) {
+        FullSpeed f = fullSpeed;
+        Counted counted = countL7(kafka.bootstrapServers(), topics, fullPort, f.start() - 1_000);
+        System.out.println();
+        System.out.printf(Locale.ROOT, "completeness at full speed, %d s, %d connections:%n", duration, maxConnections);
+        System.out.printf(Locale.ROOT, "  wrk: %d requests, %.0f req/s, p99 %.1f us; nginx served %d%n",
+            f.full().requests(), f.full().rate(), f.full().p99Micros(), f.nginxServed());
+        System.out.printf(Locale.ROOT, "  agent: %d server-side L7 events (%d timeouts, statuses %s), %d client-side "
+            + "(%d timeouts)%n", counted.server, counted.serverTimeouts, counted.serverStatuses, counted.client,
+            counted.clientTimeouts);
+        System.out.printf(Locale.ROOT, "  server events / nginx requests = %.6f; agent CPU %.1f%% of a core at %.0f "
+            + "req/s, nginx CPU %.1f%%%n", counted.server / (double) Math.max(1, f.nginxServed()),
+            f.full().agentCpuPercent(), f.full().rate(), f.full().nginxCpuPercent());
+        printDeltas(f.before(), f.after());
+      }
     } finally {
       for (int i = closeables.size() - 1; i >= 0; i--) {
         try {
@@ -200,6 +231,82 @@ public final class AgentBenchmark {
         } catch (Exception e) {
           System.err.println("cleanup: " + e);
         }
+      }
+    }
+  }
+
+  /**
+   * The same running agent under SCHED_OTHER and under each of {@code policies} (comma-separated
+   * chrt flags) in turn, the order rotated each round so that drift cancels, {@code rounds} times,
+   * each a paced run of {@code seconds}: the client's p99 and the agent's CPU under each, and their
+   * medians. Only how the scheduler treats the agent's threads differs (the kernel programs run
+   * alike), so this isolates their contention with nginx and wrk on a host whose other load moves
+   * the absolute figures.
+   */
+  private static void schedAb(AgentChild agent, Process nginx, int threads, int connections, Path delay,
+      String costUrl, String policies, int rounds, int seconds) throws Exception {
+    List<String> args = List.of("-t" + threads, "-c" + connections, "-d" + seconds + "s", "--latency",
+        "-s", delay.toString(), costUrl);
+    List<String> names = new ArrayList<>(List.of("-o"));
+    names.addAll(List.of(policies.split(",")));
+    Map<String, List<Run>> runs = new java.util.LinkedHashMap<>();
+    names.forEach(p -> runs.put(p, new ArrayList<>()));
+    for (int round = 0; round < rounds; round++) {
+      for (int k = 0; k < names.size(); k++) {
+        String p = names.get((round + k) % names.size());
+        chrt(agent, p);
+        runs.get(p).add(wrkRun("chrt " + p, args, nginx, agent.process));
+      }
+    }
+    chrt(agent, "-o");
+    System.out.println();
+    System.out.printf(Locale.ROOT, "scheduling A/B, %d rounds of %d s:%n", rounds, seconds);
+    runs.forEach((p, list) -> {
+      double[] ratios = new double[rounds];
+      for (int i = 0; i < rounds; i++) {
+        ratios[i] = list.get(i).p99Micros() / runs.get("-o").get(i).p99Micros();
+      }
+      System.out.printf(Locale.ROOT, "  chrt %-3s p99 median %8.1f us (%s), / SCHED_OTHER's median of rounds %.3f; "
+          + "agent CPU median %5.2f%%; nginx CPU median %5.1f%%%n", p,
+          median(list.stream().mapToDouble(Run::p99Micros).toArray()),
+          list.stream().map(r -> String.format(Locale.ROOT, "%.0f", r.p99Micros()))
+              .collect(java.util.stream.Collectors.joining(" ")), median(ratios),
+          median(list.stream().mapToDouble(Run::agentCpuPercent).toArray()),
+          median(list.stream().mapToDouble(Run::nginxCpuPercent).toArray()));
+    });
+  }
+
+  private static double median(double[] values) {
+    double[] v = values.clone();
+    java.util.Arrays.sort(v);
+    return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+  }
+
+  /**
+   * A scheduling policy for every thread of the agent and its loader: chrt -a {@code policy} -p 0;
+   * or {@code stop}: the agent and its loader stopped (SIGSTOP) with the kernel programs still
+   * attached, so that what remains is their cost alone (the ring buffer fills and drops meanwhile).
+   * Any other policy continues them first.
+   */
+  private static void chrt(AgentChild agent, String policy) throws Exception {
+    List<ProcessHandle> all = java.util.stream.Stream.concat(java.util.stream.Stream.of(agent.process.toHandle()),
+        agent.process.descendants()).toList();
+    for (ProcessHandle h : all) {
+      String signal = policy.equals("stop") ? "-STOP" : "-CONT";
+      if (new ProcessBuilder("kill", signal, Long.toString(h.pid())).inheritIO().start().waitFor() != 0) {
+        throw new IOException("failed: kill " + signal + " " + h.pid());
+      }
+    }
+    if (policy.equals("stop")) {
+      return;
+    }
+    for (ProcessHandle h : java.util.stream.Stream.concat(java.util.stream.Stream.of(agent.process.toHandle()),
+        agent.process.descendants()).toList()) {
+      List<String> chrt = new ArrayList<>(List.of("chrt", "-a"));
+      chrt.addAll(List.of(policy.trim().split("\\s+")));
+      chrt.addAll(List.of("-p", "0", Long.toString(h.pid())));
+      if (new ProcessBuilder(chrt).inheritIO().start().waitFor() != 0) {
+        throw new IOException("failed: " + chrt);
       }
     }
   }
@@ -285,6 +392,8 @@ public final class AgentBenchmark {
     long nginxBefore = cpuTicks(nginx.toHandle());
     long agentBefore = agent == null ? 0 : cpuTicks(agent.toHandle());
     long agentJvmBefore = agent == null ? 0 : ticksOf(agent.pid());
+    long brokerBefore = cpuTicks(broker);
+    Map<String, long[]> threadsBefore = agent == null ? Map.of() : threadTicks(agent.toHandle());
     long start = System.nanoTime();
     String out = wrk(args);
     double wall = (System.nanoTime() - start) / 1e9;
@@ -300,10 +409,29 @@ public final class AgentBenchmark {
     double p99Micros = p99.find() ? micros(Double.parseDouble(p99.group(1)), p99.group(2)) : Double.NaN;
     Run r = new Run(name, requests, seconds, p99Micros, 100.0 * nginxTicks / TICKS_PER_SECOND / wall,
         agent == null ? -1 : 100.0 * agentTicks / TICKS_PER_SECOND / wall, out);
-    System.out.printf(Locale.ROOT, "%s: %d requests, %.0f req/s, p99 %.1f us%s%n", name, requests, r.rate(), p99Micros,
+    double brokerCpu = 100.0 * (cpuTicks(broker) - brokerBefore) / TICKS_PER_SECOND / wall;
+    System.out.printf(Locale.ROOT, "%s: %d requests, %.0f req/s, p99 %.1f us, broker CPU %.2f%%%s%n", name, requests,
+        r.rate(), p99Micros, brokerCpu,
         agent == null ? "" : String.format(Locale.ROOT, "; agent %.2f%% of a core, its JVM alone %.2f%%, "
             + "its RSS %s", r.agentCpuPercent(), 100.0 * (ticksOf(agent.pid()) - agentJvmBefore) / TICKS_PER_SECOND
             / wall, rss(agent.pid())));
+    if (agent != null) {
+      // Where the agent's CPU went, by thread (JVM threads by name, the loader as one), and how
+      // often each thread woke up.
+      Map<String, long[]> threadsAfter = threadTicks(agent.toHandle());
+      StringBuilder b = new StringBuilder("  by thread (CPU, wake-ups/s):");
+      threadsAfter.entrySet().stream()
+          .map(e -> {
+            long[] was = threadsBefore.getOrDefault(e.getKey(), new long[2]);
+            return Map.entry(e.getKey(), new long[] {e.getValue()[0] - was[0], e.getValue()[1] - was[1]});
+          })
+          .filter(e -> e.getValue()[0] > 0 || e.getValue()[1] > wall)
+          .sorted((x, y) -> Long.compare(y.getValue()[0], x.getValue()[0]))
+          .forEach(e -> b.append(String.format(Locale.ROOT, " %s %.2f%% %.0f/s,", e.getKey(),
+              100.0 * e.getValue()[0] / TICKS_PER_SECOND / wall, e.getValue()[1] / wall)));
+      b.setLength(b.length() - 1);
+      System.out.println(b);
+    }
     return r;
   }
 
@@ -355,6 +483,42 @@ public final class AgentBenchmark {
     long ticks = ticksOf(root.pid());
     for (ProcessHandle h : root.descendants().toList()) {
       ticks += ticksOf(h.pid());
+    }
+    return ticks;
+  }
+
+  /**
+   * utime + stime, and context switches (voluntary: the thread slept, so each is one wake-up), by
+   * thread name (summed over threads of one name) of a process and its descendants.
+   */
+  private static Map<String, long[]> threadTicks(ProcessHandle root) {
+    Map<String, long[]> ticks = new java.util.TreeMap<>();
+    List<ProcessHandle> all = new ArrayList<>();
+    all.add(root);
+    all.addAll(root.descendants().toList());
+    for (ProcessHandle h : all) {
+      try (var tasks = Files.list(Path.of("/proc", Long.toString(h.pid()), "task"))) {
+        for (Path task : tasks.toList()) {
+          try {
+            String stat = Files.readString(task.resolve("stat"));
+            String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replaceAll("[0-9]+$", "#");
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            long switches = 0;
+            for (String line : Files.readAllLines(task.resolve("status"))) {
+              if (line.startsWith("voluntary_ctxt_switches:")) {
+                switches = Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
+              }
+            }
+            long[] t = ticks.computeIfAbsent(name, n -> new long[2]);
+            t[0] += Long.parseLong(f[11]) + Long.parseLong(f[12]);
+            t[1] += switches;
+          } catch (IOException | RuntimeException e) {
+            // the thread ended meanwhile
+          }
+        }
+      } catch (IOException e) {
+        // the process ended meanwhile
+      }
     }
     return ticks;
   }
@@ -440,7 +604,7 @@ public final class AgentBenchmark {
       Files.createDirectories(home);
       int metricsPort = freePort();
       List<String> args = new ArrayList<>(List.of("-Xms16m", "-Xmx96m", "-XX:+UseSerialGC",
-          "-XX:MaxMetaspaceSize=96m", "-XX:ReservedCodeCacheSize=32m", "-XX:TieredStopAtLevel=1", "-Xss512k",
+          "-XX:MaxMetaspaceSize=96m", "-XX:ReservedCodeCacheSize=32m", "-XX:TrimNativeHeapInterval=5000", "-Xss512k",
           "-XX:+ExitOnOutOfMemoryError"));
       if (!jvmOptions.isBlank()) {
         args.addAll(List.of(jvmOptions.trim().split("\\s+")));
@@ -517,7 +681,12 @@ public final class AgentBenchmark {
     private Main() {
     }
 
-    public static void main(String[] args) throws Exception {
+    /** The full-speed run, with the agent's metrics around it. */
+  private record FullSpeed(Run full, long nginxServed, long start, Map<String, Long> before,
+      Map<String, Long> after) {
+  }
+
+  public static void main(String[] args) throws Exception {
       Map<String, String> settings = new HashMap<>(Map.of(
           AgentConfig.BOOTSTRAP_SERVERS, args[0],
           AgentConfig.SCHEMA_REGISTRY_URL, args[1],

@@ -42,7 +42,7 @@ public final class AgentFootprint {
 
   /** As cli's AgentProcess.JVM_OPTIONS (edge-agent does not depend on cli). */
   static final String UP_JVM_OPTIONS = "-Xms16m -Xmx96m -XX:+UseSerialGC -XX:MaxMetaspaceSize=96m"
-      + " -XX:ReservedCodeCacheSize=32m -XX:TieredStopAtLevel=1 -Xss512k -XX:+ExitOnOutOfMemoryError";
+      + " -XX:ReservedCodeCacheSize=32m -XX:TrimNativeHeapInterval=5000 -Xss512k -XX:+ExitOnOutOfMemoryError";
   private static final long TICKS_PER_SECOND = 100;
 
   private AgentFootprint() {

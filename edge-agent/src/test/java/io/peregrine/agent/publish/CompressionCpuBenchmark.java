@@ -25,7 +25,7 @@ import org.apache.kafka.common.record.TimestampType;
  * <pre>
  * cd edge-agent
  * mvn -B -o -q test-compile dependency:build-classpath -Dmdep.outputFile=target/test.cp -Dmdep.includeScope=test
- * java -XX:TieredStopAtLevel=1 -cp target/test-classes:target/classes:$(cat target/test.cp) \
+ * java -cp target/test-classes:target/classes:$(cat target/test.cp) \
  *     io.peregrine.agent.publish.CompressionCpuBenchmark [cpu-seconds per codec and round, default 2]
  * </pre>
  */

@@ -25,11 +25,12 @@ import java.util.Locale;
  * CPU per L7 record of the agent's mapping thread without Kafka: {@link SensorEvents#l7} (protocol,
  * HTTP/1.x decoder, identity, addresses) then the Avro binary of the event, for the wrk/nginx
  * exchange of {@code AgentBenchmark} on both sides. Measured in the thread's own CPU time, so a
- * busy machine changes it little; run it with the agent's JIT flag for the agent's figure:
+ * busy machine changes it little; run it with the agent's JIT (the default tiered one; C1 alone,
+ * {@code -XX:TieredStopAtLevel=1}, was ~1,270 ns against C2's ~385):
  * <pre>
  * cd edge-agent
  * mvn -B -o -q test-compile dependency:build-classpath -Dmdep.outputFile=target/test.cp -Dmdep.includeScope=test
- * java -XX:TieredStopAtLevel=1 -cp target/test-classes:target/classes:$(cat target/test.cp) \
+ * java -cp target/test-classes:target/classes:$(cat target/test.cp) \
  *     io.peregrine.agent.publish.L7PathCpuBenchmark [cpu-seconds, default 5]
  * </pre>
  */
