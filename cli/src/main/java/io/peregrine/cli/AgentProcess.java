@@ -28,9 +28,17 @@ final class AgentProcess implements AutoCloseable {
      * ~20 MB lower but the agent at ~1% of a core per 1,000 requests a second (edge-agent's
      * {@code AgentBenchmark}).
      */
-    static final List<String> JVM_OPTIONS = List.of("-Xms16m", "-Xmx96m", "-XX:+UseSerialGC",
-            "-XX:MaxMetaspaceSize=96m", "-XX:ReservedCodeCacheSize=32m", "-XX:TrimNativeHeapInterval=5000",
-            "-Xss512k", "-XX:+ExitOnOutOfMemoryError");
+    static final List<String> JVM_OPTIONS = jvmOptions(Runtime.version());
+
+    /** The flags for a child JVM of {@code version}: 17.0.8 and older have no TrimNativeHeapInterval and would not start. */
+    static List<String> jvmOptions(Runtime.Version version) {
+        List<String> options = new ArrayList<>(List.of("-Xms16m", "-Xmx96m", "-XX:+UseSerialGC",
+                "-XX:MaxMetaspaceSize=96m", "-XX:ReservedCodeCacheSize=32m", "-Xss512k", "-XX:+ExitOnOutOfMemoryError"));
+        if (version.compareToIgnoreOptional(Runtime.Version.parse("17.0.9")) >= 0) {
+            options.add("-XX:TrimNativeHeapInterval=5000");
+        }
+        return List.copyOf(options);
+    }
 
     private final Process process;
     private final Path log;
