@@ -22,8 +22,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
@@ -68,8 +66,9 @@ public final class EbpfCollector implements Collector, SensorListener {
 
   /** How long a required sensor may take to load and attach (verification of big programs is slow). */
   static final Duration REQUIRED_START_TIMEOUT = Duration.ofSeconds(60);
-  /** Records waiting between the sensor's thread and the mapping thread. */
+  /** Records waiting between the sensor's thread and the mapping thread, and the bytes they may hold ({@link RecordQueue}). */
   static final int QUEUE_CAPACITY = 65_536;
+  static final long QUEUE_BYTES = 16L << 20;
   private static final int BATCH = 1_024;
   /** Tells the mapping thread that the sensor has stopped and the queue is drained. */
   private static final SensorRecord END = new ProcessRecord(ProcessRecord.Kind.EXIT, java.time.Instant.EPOCH, 0, 0,
@@ -105,7 +104,7 @@ public final class EbpfCollector implements Collector, SensorListener {
   private final LongAdder processRecords;
   private final LongAdder mappingErrors;
   private final LongAdder queueDrops;
-  private final BlockingQueue<SensorRecord> queue = new ArrayBlockingQueue<>(QUEUE_CAPACITY);
+  private final RecordQueue queue = new RecordQueue(QUEUE_CAPACITY, QUEUE_BYTES);
   private volatile Thread mapper;
   private final LoaderCounter[] loaderCounters;
   private final Set<String> reportedErrors = ConcurrentHashMap.newKeySet();
@@ -134,6 +133,8 @@ public final class EbpfCollector implements Collector, SensorListener {
     this.queueDrops = metrics.counter("peregrine_agent_ebpf_queue_drops_total",
         "Sensor records dropped because the agent could not map them as fast as they came");
     metrics.gauge("peregrine_agent_ebpf_queue_records", "Sensor records waiting to be mapped", queue::size);
+    metrics.gauge("peregrine_agent_ebpf_queue_bytes",
+        "Bytes of captured payload (and a fixed cost per record) waiting to be mapped", queue::bytes);
     String drops = "peregrine_agent_ebpf_ring_drops_total";
     String dropsHelp = "Records lost in the kernel because the sensor's ring buffer was full, by type";
     String problems = "peregrine_agent_ebpf_kernel_problems_total";
@@ -287,8 +288,7 @@ public final class EbpfCollector implements Collector, SensorListener {
     List<SensorRecord> batch = new ArrayList<>(BATCH);
     try {
       while (true) {
-        batch.add(queue.take());
-        queue.drainTo(batch, BATCH - 1);
+        queue.take(batch, BATCH);
         for (SensorRecord r : batch) {
           if (r == END) {
             return;
