@@ -786,7 +786,9 @@ static int adopt_pass(struct bpf_link *link)
 
 	if (fd < 0)
 		return -errno;
-	while ((n = read(fd, sink, sizeof(sink))) > 0 || (n < 0 && errno == EINTR))
+	/* The program writes nothing: each read walks until the end, or returns EAGAIN after the
+	 * kernel's cap of objects per read (1M files); the next read goes on from there. */
+	while ((n = read(fd, sink, sizeof(sink))) > 0 || (n < 0 && (errno == EINTR || errno == EAGAIN)))
 		;
 	close(fd);
 	return n < 0 ? -errno : 0;
