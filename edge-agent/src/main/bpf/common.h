@@ -40,6 +40,7 @@ struct conn_key {
 #define CONN_F_UDP 0x02  /* a resolver's UDP socket connected to port 53: exchanges only, no connection records */
 #define CONN_F_TLS 0x04  /* TLS, plaintext from the SSL_read/SSL_write probes: its syscalls only count bytes */
 #define CONN_F_H2 0x08   /* HTTP/2: every call's first bytes go out as a chunk (l7/http2.h), no pairing */
+#define CONN_F_ADOPTED 0x10 /* established before the sensor started (tcp/adopt.h) */
 
 /* Which way the last payload-carrying syscall went, to find direction changes. */
 #define IO_NONE 0

@@ -34,6 +34,7 @@
 #include "tcp/state.h"
 #include "tcp/fork.h"
 #include "tcp/retransmit.h"
+#include "tcp/adopt.h"
 #include "l7/syscalls.h"
 #include "l7/tls.h"
 #include "proc/lifecycle.h"

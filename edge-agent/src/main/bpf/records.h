@@ -74,7 +74,10 @@ enum pg_conn_kind {
 	PG_CONN_CLOSE = 2,      /* close(2) of a tracked socket, or the socket reached TCP_CLOSE */
 	PG_CONN_FAILED = 3,     /* an outbound connect went SYN_SENT -> CLOSE */
 	PG_CONN_RETRANSMIT = 4, /* tcp_retransmit_skb */
+	PG_CONN_ADOPTED = 5,    /* established before the sensor started, tracked from now on (tcp/adopt.h) */
 };
+
+#define PG_CONN_F_ADOPTED 0x01 /* pg_conn_rec.flags: the connection was adopted, not seen opening */
 
 enum pg_direction {
 	PG_DIR_UNKNOWN = 0,
@@ -90,7 +93,7 @@ struct pg_conn_rec {
 	__u8 kind;          /* enum pg_conn_kind */
 	__u8 direction;     /* enum pg_direction */
 	__u8 tcp_state;     /* kernel TCP_* state when the event happened */
-	__u8 _pad0;
+	__u8 flags;         /* PG_CONN_F_* */
 	__s32 error;        /* FAILED: positive errno from sk_err (0 = aborted before an answer) */
 	struct pg_addr addr;
 	__u64 bytes_sent;     /* CLOSE: payload bytes written by tracked syscalls over the lifetime */
@@ -224,6 +227,7 @@ enum pg_counter {
 	PG_CNT_PROG_MISSES,       /* loader: program runs the kernel skipped (recursion), from prog info */
 	PG_CNT_PROG_RUN_NS,       /* loader, with --bpf-stats: time spent in the sensor's programs */
 	PG_CNT_PROG_RUNS,         /* loader, with --bpf-stats: runs of the sensor's programs */
+	PG_CNT_ADOPTED,           /* connections established before the sensor started, adopted */
 	PG_CNT_MAX = 16,
 };
 
@@ -234,6 +238,10 @@ struct pg_stats_rec {
 	__u64 frames_written; /* loader: frames written to the output so far (this one excluded) */
 	__u64 counters[PG_CNT_MAX]; /* cumulative since the loader started */
 } PG_RECORD;
+
+/* Passes of the adoption iterator (tcp/adopt.h), set by the loader in its global adopt_pass. */
+#define PG_ADOPT_LISTENS 1
+#define PG_ADOPT_CONNS 2
 
 /* Exit status of peregrine-loader: user space branches on these, never on the stderr text. */
 enum pg_loader_exit {

@@ -28,6 +28,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/mount.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -319,6 +320,8 @@ static void print_layout(void)
 	L_CONST(PG_CONN_CLOSE);
 	L_CONST(PG_CONN_FAILED);
 	L_CONST(PG_CONN_RETRANSMIT);
+	L_CONST(PG_CONN_ADOPTED);
+	L_CONST(PG_CONN_F_ADOPTED);
 	L_CONST(PG_DIR_OUTBOUND);
 	L_CONST(PG_DIR_INBOUND);
 	L_CONST(PG_PROTO_UNKNOWN);
@@ -350,6 +353,7 @@ static void print_layout(void)
 	L_CONST(PG_CNT_PROG_MISSES);
 	L_CONST(PG_CNT_PROG_RUN_NS);
 	L_CONST(PG_CNT_PROG_RUNS);
+	L_CONST(PG_CNT_ADOPTED);
 	L_CONST(PG_CNT_MAX);
 	L_CONST(PG_EXIT_OK);
 	L_CONST(PG_EXIT_RUNTIME);
@@ -382,6 +386,7 @@ static void print_layout(void)
 	L_FIELD(pg_conn_rec, kind);
 	L_FIELD(pg_conn_rec, direction);
 	L_FIELD(pg_conn_rec, tcp_state);
+	L_FIELD(pg_conn_rec, flags);
 	L_FIELD(pg_conn_rec, error);
 	L_FIELD(pg_conn_rec, addr);
 	L_FIELD(pg_conn_rec, bytes_sent);
@@ -751,6 +756,8 @@ static int attach(struct peregrine *skel)
 
 		if (is_uprobe(prog))
 			continue; /* attach_tls, by function name in a library */
+		if (prog == skel->progs.pg_adopt)
+			continue; /* adopt_connections, run once rather than attached */
 		link = bpf_program__attach(prog);
 
 		if (!link) {
@@ -768,6 +775,56 @@ static int attach(struct peregrine *skel)
 				*skel->skeleton->progs[i].link = link;
 	}
 	return PG_EXIT_OK;
+}
+
+/* Runs one pass of the pg_adopt iterator over every open file of every process. */
+static int adopt_pass(struct bpf_link *link)
+{
+	char sink[64];
+	ssize_t n;
+	int fd = bpf_iter_create(bpf_link__fd(link));
+
+	if (fd < 0)
+		return -errno;
+	/* The program writes nothing: each read walks until the end, or returns EAGAIN after the
+	 * kernel's cap of objects per read (1M files); the next read goes on from there. */
+	while ((n = read(fd, sink, sizeof(sink))) > 0 || (n < 0 && (errno == EINTR || errno == EAGAIN)))
+		;
+	close(fd);
+	return n < 0 ? -errno : 0;
+}
+
+/*
+ * Adopts the TCP connections established before the sensor started (tcp/adopt.h); after attach(),
+ * so that none opened in between is missed. Their PG_CONN_ADOPTED records wait in the ring for
+ * run(), after HELLO. Best effort: without it the sensor still sees every new connection.
+ */
+static void adopt_connections(struct peregrine *skel)
+{
+	struct bpf_link *link = bpf_program__attach_iter(skel->progs.pg_adopt, NULL);
+	uint64_t t0 = clock_ns(CLOCK_MONOTONIC);
+	struct rusage ru0, ru1;
+	int err;
+
+	if (!link) {
+		fprintf(stderr, PROG ": connections open before the start not adopted: %s\n", strerror(errno));
+		return;
+	}
+	getrusage(RUSAGE_SELF, &ru0);
+	skel->bss->adopt_pass = PG_ADOPT_LISTENS;
+	err = adopt_pass(link);
+	if (!err) {
+		skel->bss->adopt_pass = PG_ADOPT_CONNS;
+		err = adopt_pass(link);
+	}
+	getrusage(RUSAGE_SELF, &ru1);
+	if (err)
+		fprintf(stderr, PROG ": adopting the connections open before the start failed: %s\n", strerror(-err));
+	fprintf(stderr, PROG ": adoption of open connections took %.1f ms wall, %.1f ms cpu\n",
+			(clock_ns(CLOCK_MONOTONIC) - t0) / 1e6,
+			((ru1.ru_utime.tv_sec - ru0.ru_utime.tv_sec + ru1.ru_stime.tv_sec - ru0.ru_stime.tv_sec) * 1e6 +
+			 (ru1.ru_utime.tv_usec - ru0.ru_utime.tv_usec) + (ru1.ru_stime.tv_usec - ru0.ru_stime.tv_usec)) / 1e3);
+	bpf_link__destroy(link);
 }
 
 static int run(struct peregrine *skel)
@@ -978,6 +1035,7 @@ int main(int argc, char **argv)
 	if (rc != PG_EXIT_OK)
 		goto out;
 	attach_tls(skel);
+	adopt_connections(skel);
 	rc = run(skel);
 out:
 	peregrine__destroy(skel);

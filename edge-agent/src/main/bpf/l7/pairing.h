@@ -124,6 +124,21 @@ static __always_inline void l7_on_close(struct conn_key *key, struct conn *c, __
 }
 
 /*
+ * An HTTP/2 connection adopted after its preface (tcp/adopt.h): the call starts with a frame
+ * header (24-bit length, type up to CONTINUATION, reserved bit clear) whose frame fits the call.
+ * HTTP/1.x, RESP, PostgreSQL and MySQL requests fail the type or the length test.
+ */
+static __always_inline bool adopted_h2(struct conn *c, const __u8 *p, long len)
+{
+	__u32 frame;
+
+	if (!(c->flags & CONN_F_ADOPTED) || len < 9)
+		return false;
+	frame = ((__u32)p[0] << 16 | (__u32)p[1] << 8 | p[2]) + 9;
+	return p[3] <= 0x9 && !(p[5] & 0x80) && frame <= (__u32)len;
+}
+
+/*
  * Ciphertext: stop looking at this connection. HTTP/2, whose frames direction pairing cannot
  * follow: from now on its calls go out as chunks (l7/http2.h), this one first. True for both.
  */
@@ -131,6 +146,12 @@ static __always_inline bool skip_if_undecodable(struct conn_key *key, struct con
 {
 	if (is_http2_preface(p, len)) {
 		h2_start(key, c);
+		return true;
+	}
+	if (adopted_h2(c, p, len)) {
+		c->flags |= CONN_F_SKIP; /* no HPACK state: its header names cannot be decoded */
+		bpf_map_delete_elem(&inflight, key);
+		c->inflight = 0;
 		return true;
 	}
 	if (!is_tls(p, len))

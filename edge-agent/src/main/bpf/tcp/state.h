@@ -115,6 +115,7 @@ static __always_inline void close_conn(struct conn_key *key, struct conn *c, __u
 	r.kind = PG_CONN_CLOSE;
 	r.direction = c->direction;
 	r.tcp_state = tcp_state;
+	r.flags = c->flags & CONN_F_ADOPTED ? PG_CONN_F_ADOPTED : 0;
 	r.addr = c->addr;
 	r.bytes_sent = c->bytes_sent;
 	r.bytes_received = c->bytes_received;

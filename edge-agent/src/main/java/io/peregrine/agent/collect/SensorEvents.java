@@ -359,11 +359,20 @@ public final class SensorEvents {
 
   // --------------------------------------------------------------------------------- connections
 
-  /** The event of a connection record, or null when its owner cannot be found. */
+  /**
+   * The event of a connection record, or null when its owner cannot be found or the connection was
+   * adopted: established before the sensor started, it is procfs's to report (ConnectionTracker
+   * reports its OPEN as found on the first scan, not counted as opened, and its CLOSE), so an
+   * ADOPTED record is no OPEN and its CLOSE is not reported twice; its L7 records carry their own
+   * client and server.
+   */
   public ConnectionEvent connection(ConnectionRecord r) {
     if (r.kind() == ConnectionRecord.Kind.CLOSE && r.connectionId() != 0) {
       protocols.remove(r.connectionId());
       statements.remove(r.connectionId());
+    }
+    if (r.adopted()) {
+      return null;
     }
     IpAddress local = ip(r.localAddress());
     IpAddress remote = ip(r.remoteAddress());
@@ -380,6 +389,7 @@ public final class SensorEvents {
       case CLOSE -> ConnectionEventKind.CLOSE;
       case FAILED_CONNECT -> ConnectionEventKind.FAILED_CONNECT;
       case RETRANSMIT -> ConnectionEventKind.RETRANSMIT;
+      case ADOPTED -> throw new IllegalStateException("adopted connections are not reported");
     };
     ConnectionDirection direction = switch (r.direction()) {
       case OUTBOUND -> ConnectionDirection.OUTBOUND;

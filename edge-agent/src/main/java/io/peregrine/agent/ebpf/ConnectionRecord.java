@@ -24,6 +24,8 @@ import java.util.OptionalInt;
  * @param srttMicros smoothed RTT, 0 when unknown
  * @param errno for FAILED_CONNECT, the socket error (0 when the connect was abandoned before any
  *     answer, e.g. closed by the application's own timeout)
+ * @param adopted the connection was established before the sensor started and adopted by it
+ *     (ADOPTED, and its CLOSE): its opening was not seen, and byte counts start at the adoption
  */
 public record ConnectionRecord(
     Kind kind,
@@ -43,10 +45,12 @@ public record ConnectionRecord(
     long connectNanos,
     long retransmits,
     long srttMicros,
-    int errno)
+    int errno,
+    boolean adopted)
     implements SensorRecord {
 
-  public enum Kind { OPEN, CLOSE, FAILED_CONNECT, RETRANSMIT }
+  /** ADOPTED: established before the sensor started, tracked from now on (no OPEN was seen). */
+  public enum Kind { OPEN, CLOSE, FAILED_CONNECT, RETRANSMIT, ADOPTED }
 
   public enum Direction { OUTBOUND, INBOUND, UNKNOWN }
 

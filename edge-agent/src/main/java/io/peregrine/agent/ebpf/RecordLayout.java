@@ -34,6 +34,8 @@ public final class RecordLayout {
   public static final int CONN_CLOSE = 2;
   public static final int CONN_FAILED = 3;
   public static final int CONN_RETRANSMIT = 4;
+  public static final int CONN_ADOPTED = 5;
+  public static final int CONN_F_ADOPTED = 0x01;
 
   public static final int DIR_OUTBOUND = 1;
   public static final int DIR_INBOUND = 2;
@@ -74,6 +76,7 @@ public final class RecordLayout {
   public static final int CNT_PROG_MISSES = 12;
   public static final int CNT_PROG_RUN_NS = 13;
   public static final int CNT_PROG_RUNS = 14;
+  public static final int CNT_ADOPTED = 15;
   public static final int CNT_MAX = 16;
 
   /** enum pg_loader_exit. */
@@ -111,6 +114,7 @@ public final class RecordLayout {
   public static final int CONN_KIND = 32;
   public static final int CONN_DIRECTION = 33;
   public static final int CONN_TCP_STATE = 34;
+  public static final int CONN_FLAGS = 35;
   public static final int CONN_ERROR = 36;
   public static final int CONN_ADDR = 40;
   public static final int CONN_BYTES_SENT = 80;

@@ -81,6 +81,7 @@ public final class RecordReader {
       case CONN_CLOSE -> ConnectionRecord.Kind.CLOSE;
       case CONN_FAILED -> ConnectionRecord.Kind.FAILED_CONNECT;
       case CONN_RETRANSMIT -> ConnectionRecord.Kind.RETRANSMIT;
+      case CONN_ADOPTED -> ConnectionRecord.Kind.ADOPTED;
       default -> throw new MalformedRecordException(Reason.BAD_VALUE, "connection kind " + kindCode);
     };
     int a = off + CONN_ADDR;
@@ -103,7 +104,8 @@ public final class RecordReader {
         b.getLong(off + CONN_CONNECT_NS),
         u32(b, off + CONN_RETRANSMITS),
         u32(b, off + CONN_SRTT_US),
-        b.getInt(off + CONN_ERROR));
+        b.getInt(off + CONN_ERROR),
+        (u8(b, off + CONN_FLAGS) & CONN_F_ADOPTED) != 0);
   }
 
   static L7Record l7(ByteBuffer b, int off, int len, KernelClock clock) throws MalformedRecordException {
@@ -262,7 +264,8 @@ public final class RecordReader {
         b.getLong(c + 8 * CNT_HTTP2_CONNS),
         b.getLong(c + 8 * CNT_PROG_MISSES),
         b.getLong(c + 8 * CNT_PROG_RUN_NS),
-        b.getLong(c + 8 * CNT_PROG_RUNS));
+        b.getLong(c + 8 * CNT_PROG_RUNS),
+        b.getLong(c + 8 * CNT_ADOPTED));
   }
 
   private static ConnectionRecord.Direction direction(int code) {

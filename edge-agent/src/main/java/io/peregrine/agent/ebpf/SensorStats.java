@@ -23,6 +23,7 @@ import java.time.Instant;
  * @param programMisses probe runs the kernel skipped because another probe was running on the CPU
  * @param programRunNanos time spent in the sensor's kernel programs, when ebpf.bpf.stats is on
  * @param programRuns runs of the sensor's kernel programs, when ebpf.bpf.stats is on
+ * @param adoptedConnections connections established before the sensor started and adopted at its start
  */
 public record SensorStats(
     Instant timestamp,
@@ -41,7 +42,8 @@ public record SensorStats(
     long http2Connections,
     long programMisses,
     long programRunNanos,
-    long programRuns)
+    long programRuns,
+    long adoptedConnections)
     implements SensorRecord {
 
   /** Records of every kind lost in the kernel because the ring buffer was full. */

@@ -331,14 +331,14 @@ class SensorEventsTest {
 
   static ConnectionRecord connection(ConnectionRecord.Kind kind, long id, int pid) {
     return new ConnectionRecord(kind, T0, 0, id, pid, 5, ConnectionRecord.Direction.OUTBOUND, 1, LOOPBACK, 40000,
-        LOOPBACK, 8080, 100, 200, 0, 0, 0, 0);
+        LOOPBACK, 8080, 100, 200, 0, 0, 0, 0, false);
   }
 
   @Test
   void shouldMapConnectionRecords() {
     SensorEvents events = events();
     ConnectionEvent open = events.connection(new ConnectionRecord(ConnectionRecord.Kind.OPEN, T0, 0, 5, 4242, 9,
-        ConnectionRecord.Direction.OUTBOUND, 1, LOOPBACK, 40000, LOOPBACK, 8080, 0, 0, 123_456, 0, 87, 0));
+        ConnectionRecord.Direction.OUTBOUND, 1, LOOPBACK, 40000, LOOPBACK, 8080, 0, 0, 123_456, 0, 87, 0, false));
     assertThat(open.getKind()).isEqualTo(ConnectionEventKind.OPEN);
     assertThat(open.getSource()).isEqualTo(Collector.EBPF);
     assertThat(open.getDirection()).isEqualTo(ConnectionDirection.OUTBOUND);
@@ -355,21 +355,21 @@ class SensorEventsTest {
     assertThat(open.getSeq()).isZero();
 
     ConnectionEvent accepted = events.connection(new ConnectionRecord(ConnectionRecord.Kind.OPEN, T0, 0, 6, 4242, 10,
-        ConnectionRecord.Direction.INBOUND, 1, V6, 8080, V6, 50000, 0, 0, 999, 0, 0, 0));
+        ConnectionRecord.Direction.INBOUND, 1, V6, 8080, V6, 50000, 0, 0, 999, 0, 0, 0, false));
     assertThat(accepted.getDirection()).isEqualTo(ConnectionDirection.INBOUND);
     assertThat(accepted.getConnectDurationNs()).isNull();  // only for outbound
     assertThat(accepted.getRttUs()).isNull();  // 0 is unknown
     assertThat(accepted.getFamily()).isEqualTo(IpFamily.IPV6);
 
     ConnectionEvent close = events.connection(new ConnectionRecord(ConnectionRecord.Kind.CLOSE, T0, 0, 5, 4242, 9,
-        ConnectionRecord.Direction.OUTBOUND, 7, LOOPBACK, 40000, LOOPBACK, 8080, 1_000, 2_000, 0, 3, 90, 0));
+        ConnectionRecord.Direction.OUTBOUND, 7, LOOPBACK, 40000, LOOPBACK, 8080, 1_000, 2_000, 0, 3, 90, 0, false));
     assertThat(close.getBytesSent()).isEqualTo(1_000);
     assertThat(close.getBytesReceived()).isEqualTo(2_000);
     assertThat(close.getRetransmits()).isEqualTo(3);
     assertThat(close.getConnectDurationNs()).isNull();
 
     ConnectionEvent failed = events.connection(new ConnectionRecord(ConnectionRecord.Kind.FAILED_CONNECT, T0, 0, 0,
-        4242, -1, ConnectionRecord.Direction.UNKNOWN, 7, LOOPBACK, 0, LOOPBACK, 1, 0, 0, 5_000, 0, 0, 111));
+        4242, -1, ConnectionRecord.Direction.UNKNOWN, 7, LOOPBACK, 0, LOOPBACK, 1, 0, 0, 5_000, 0, 0, 111, false));
     assertThat(failed.getKind()).isEqualTo(ConnectionEventKind.FAILED_CONNECT);
     assertThat(failed.getDirection()).isEqualTo(ConnectionDirection.OUTBOUND);
     assertThat(failed.getFailureReason()).isEqualTo("ECONNREFUSED");
@@ -377,17 +377,34 @@ class SensorEventsTest {
     assertThat(failed.getConnectDurationNs()).isEqualTo(5_000);
 
     ConnectionEvent retransmit = events.connection(new ConnectionRecord(ConnectionRecord.Kind.RETRANSMIT, T0, 0, 5,
-        4242, 9, ConnectionRecord.Direction.OUTBOUND, 1, LOOPBACK, 40000, LOOPBACK, 8080, 0, 0, 0, 17, 0, 0));
+        4242, 9, ConnectionRecord.Direction.OUTBOUND, 1, LOOPBACK, 40000, LOOPBACK, 8080, 0, 0, 0, 17, 0, 0, false));
     assertThat(retransmit.getRetransmits()).isEqualTo(1);
     assertThat(List.of(open, accepted, close, failed, retransmit)).extracting(ConnectionEvent::getSeq)
         .containsExactly(0L, 1L, 2L, 3L, 4L);
   }
 
   @Test
+  void shouldLeaveAdoptedConnectionsToProcfs() {
+    SensorEvents events = events();
+    // Established before the sensor started: ConnectionTracker reports its OPEN (found on the first
+    // scan, not counted as opened) and its CLOSE; the sensor's records would report it twice.
+    ConnectionRecord adopted = new ConnectionRecord(ConnectionRecord.Kind.ADOPTED, T0, 0, 5, 4242, 9,
+        ConnectionRecord.Direction.OUTBOUND, 1, LOOPBACK, 40000, LOOPBACK, 8080, 0, 0, 0, 0, 50, 0, true);
+    ConnectionRecord close = new ConnectionRecord(ConnectionRecord.Kind.CLOSE, T0, 0, 5, 4242, 9,
+        ConnectionRecord.Direction.OUTBOUND, 7, LOOPBACK, 40000, LOOPBACK, 8080, 10, 20, 0, 0, 50, 0, true);
+    ConnectionRecord retransmit = new ConnectionRecord(ConnectionRecord.Kind.RETRANSMIT, T0, 0, 5, 4242, 9,
+        ConnectionRecord.Direction.OUTBOUND, 1, LOOPBACK, 40000, LOOPBACK, 8080, 0, 0, 0, 1, 0, 0, false);
+    assertThat(events.connection(adopted)).isNull();
+    assertThat(events.connection(retransmit).getKind()).isEqualTo(ConnectionEventKind.RETRANSMIT);
+    assertThat(events.connection(close)).isNull();
+    assertThat(events.unowned()).isZero();
+  }
+
+  @Test
   void shouldFindTheOwnerOfAnUntrackedRetransmitInTheLatestScanOrDropIt(@TempDir Path root) {
     ConnectionRecord untracked = new ConnectionRecord(ConnectionRecord.Kind.RETRANSMIT, T0, 0, 0, 0, -1,
         ConnectionRecord.Direction.UNKNOWN, 1, address("10.0.0.5"), 44000, address("10.0.0.7"), 5432, 0, 0, 0, 1,
-        0, 0);
+        0, 0, false);
     SensorEvents none = events();
     assertThat(none.connection(untracked)).isNull();
     assertThat(none.unowned()).isEqualTo(1);
@@ -506,7 +523,7 @@ class SensorEventsTest {
     assertThat(events.http2Connections()).isEqualTo(1);
     // stream 3 never got its response: the close reports it as a timeout, and forgets the connection
     List<L7Event> closed = events.http2Closed(new ConnectionRecord(ConnectionRecord.Kind.CLOSE, T0, 5_000_000, 99, 4242,
-        8, ConnectionRecord.Direction.INBOUND, 7, LOOPBACK, 8443, address("10.0.0.9"), 51000, 0, 0, 0, 0, 0, 0));
+        8, ConnectionRecord.Direction.INBOUND, 7, LOOPBACK, 8443, address("10.0.0.9"), 51000, 0, 0, 0, 0, 0, 0, false));
     assertThat(closed).singleElement().satisfies(e -> {
       assertThat(e.getResource()).isEqualTo("/shop.Cart/Remove");
       assertThat(e.getStatus()).isEqualTo(SensorEvents.TIMEOUT);

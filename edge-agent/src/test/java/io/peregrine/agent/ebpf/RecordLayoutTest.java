@@ -70,6 +70,8 @@ class RecordLayoutTest {
     c("PG_CONN_CLOSE", CONN_CLOSE);
     c("PG_CONN_FAILED", CONN_FAILED);
     c("PG_CONN_RETRANSMIT", CONN_RETRANSMIT);
+    c("PG_CONN_ADOPTED", CONN_ADOPTED);
+    c("PG_CONN_F_ADOPTED", CONN_F_ADOPTED);
     c("PG_DIR_OUTBOUND", DIR_OUTBOUND);
     c("PG_DIR_INBOUND", DIR_INBOUND);
     c("PG_PROTO_UNKNOWN", PROTO_UNKNOWN);
@@ -101,6 +103,7 @@ class RecordLayoutTest {
     c("PG_CNT_PROG_MISSES", CNT_PROG_MISSES);
     c("PG_CNT_PROG_RUN_NS", CNT_PROG_RUN_NS);
     c("PG_CNT_PROG_RUNS", CNT_PROG_RUNS);
+    c("PG_CNT_ADOPTED", CNT_ADOPTED);
     c("PG_CNT_MAX", CNT_MAX);
     c("PG_EXIT_OK", EXIT_OK);
     c("PG_EXIT_RUNTIME", EXIT_RUNTIME);
@@ -133,6 +136,7 @@ class RecordLayoutTest {
     f("pg_conn_rec.kind", CONN_KIND, 1);
     f("pg_conn_rec.direction", CONN_DIRECTION, 1);
     f("pg_conn_rec.tcp_state", CONN_TCP_STATE, 1);
+    f("pg_conn_rec.flags", CONN_FLAGS, 1);
     f("pg_conn_rec.error", CONN_ERROR, 4);
     f("pg_conn_rec.addr", CONN_ADDR, ADDR_SIZE);
     f("pg_conn_rec.bytes_sent", CONN_BYTES_SENT, 8);

@@ -45,6 +45,23 @@ class RecordReaderTest {
   }
 
   @Test
+  void shouldReadAnAdoptedConnectionAndTheAdoptedFlagOfItsClose() throws Exception {
+    ByteBuffer adopted = Records.connection(CONN_ADOPTED, DIR_INBOUND, 9, 4, 0);
+    adopted.put(CONN_FLAGS, (byte) CONN_F_ADOPTED);
+    ByteBuffer close = Records.connection(CONN_CLOSE, DIR_INBOUND, 9, 4, 0);
+    close.put(CONN_FLAGS, (byte) CONN_F_ADOPTED);
+    ByteBuffer plainClose = Records.connection(CONN_CLOSE, DIR_INBOUND, 9, 4, 0);
+    plainClose.put(CONN_FLAGS, (byte) 0xfe); // flags this reader does not know are no adoption
+
+    ConnectionRecord a = (ConnectionRecord) read(adopted);
+    assertThat(a.kind()).isEqualTo(ConnectionRecord.Kind.ADOPTED);
+    assertThat(a.adopted()).isTrue();
+    assertThat(a.connectDuration()).isEmpty();
+    assertThat(((ConnectionRecord) read(close)).adopted()).isTrue();
+    assertThat(((ConnectionRecord) read(plainClose)).adopted()).isFalse();
+  }
+
+  @Test
   void shouldReportIpv4MappedIpv6AddressesAsIpv4() throws Exception {
     ByteBuffer b = Records.connection(CONN_OPEN, DIR_INBOUND, 1, 3, 0);
     byte[] mapped = InetAddress.getByName("::ffff:10.1.2.3").getAddress(); // Java gives 4 bytes back
@@ -155,6 +172,8 @@ class RecordReaderTest {
             b -> b.putInt(HDR_RECORD_SIZE, 111)),
         bad("unknown type", Reason.UNKNOWN_TYPE, Records.record(42, 16, 0), b -> {}),
         bad("connection kind", Reason.BAD_VALUE, Records.connection(9, 1, 1, 1, 0), b -> {}),
+        bad("connection kind after the known ones", Reason.BAD_VALUE, Records.connection(CONN_ADOPTED + 1, 1, 1, 1, 0),
+            b -> {}),
         bad("address family", Reason.BAD_VALUE, Records.connection(CONN_OPEN, 1, 1, 1, 0),
             b -> b.putShort(CONN_ADDR + ADDR_FAMILY, (short) 1)),
         bad("short connection", Reason.TOO_SHORT, Records.record(REC_CONN, 100, 0), b -> {}),
