@@ -27,6 +27,7 @@ import io.peregrine.agent.ebpf.ConnectionRecord;
 import io.peregrine.agent.ebpf.EbpfSensor;
 import io.peregrine.agent.ebpf.EbpfSensorConfig;
 import io.peregrine.agent.ebpf.EbpfTestSupport;
+import io.peregrine.agent.ebpf.GrpcBytes;
 import io.peregrine.agent.ebpf.Http2Chunk;
 import io.peregrine.agent.ebpf.L7Record;
 import io.peregrine.agent.ebpf.ProcessRecord;
@@ -38,9 +39,7 @@ import io.peregrine.agent.procfs.ProcFs;
 import io.peregrine.schema.L7Event;
 import io.peregrine.schema.Protocol;
 import io.peregrine.schema.Side;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -145,28 +144,10 @@ class Http2TrafficIT {
 
   // ------------------------------------------------------------------------------------ gRPC
 
-  private static final MethodDescriptor.Marshaller<byte[]> BYTES = new MethodDescriptor.Marshaller<>() {
-    @Override
-    public InputStream stream(byte[] value) {
-      return new ByteArrayInputStream(value);
-    }
-
-    @Override
-    public byte[] parse(InputStream stream) {
-      try {
-        return stream.readAllBytes();
-      } catch (IOException e) {
-        throw new IllegalStateException(e);
-      }
-    }
-  };
-
-  private static final MethodDescriptor<byte[], byte[]> GET = MethodDescriptor.<byte[], byte[]>newBuilder()
-      .setType(MethodDescriptor.MethodType.UNARY).setFullMethodName("peregrine.test.Store/Get")
-      .setRequestMarshaller(BYTES).setResponseMarshaller(BYTES).build();
-  private static final MethodDescriptor<byte[], byte[]> WATCH = MethodDescriptor.<byte[], byte[]>newBuilder()
-      .setType(MethodDescriptor.MethodType.SERVER_STREAMING).setFullMethodName("peregrine.test.Store/Watch")
-      .setRequestMarshaller(BYTES).setResponseMarshaller(BYTES).build();
+  private static final MethodDescriptor<byte[], byte[]> GET =
+      GrpcBytes.method(MethodDescriptor.MethodType.UNARY, "peregrine.test.Store/Get");
+  private static final MethodDescriptor<byte[], byte[]> WATCH =
+      GrpcBytes.method(MethodDescriptor.MethodType.SERVER_STREAMING, "peregrine.test.Store/Watch");
 
   private static final ScheduledExecutorService WORK = Executors.newSingleThreadScheduledExecutor(r -> {
     Thread t = new Thread(r, "grpc-test-work");

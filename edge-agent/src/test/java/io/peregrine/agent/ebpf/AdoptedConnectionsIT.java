@@ -234,25 +234,8 @@ class AdoptedConnectionsIT {
         }
     }
 
-    private static final MethodDescriptor.Marshaller<byte[]> BYTES = new MethodDescriptor.Marshaller<>() {
-        @Override
-        public InputStream stream(byte[] value) {
-            return new java.io.ByteArrayInputStream(value);
-        }
-
-        @Override
-        public byte[] parse(InputStream stream) {
-            try {
-                return stream.readAllBytes();
-            } catch (IOException e) {
-                throw new IllegalStateException(e);
-            }
-        }
-    };
-
-    private static final MethodDescriptor<byte[], byte[]> GET = MethodDescriptor.<byte[], byte[]>newBuilder()
-            .setType(MethodDescriptor.MethodType.UNARY).setFullMethodName("peregrine.test.Store/Get")
-            .setRequestMarshaller(BYTES).setResponseMarshaller(BYTES).build();
+    private static final MethodDescriptor<byte[], byte[]> GET =
+            GrpcBytes.method(MethodDescriptor.MethodType.UNARY, "peregrine.test.Store/Get");
 
     @Test
     void shouldSkipAnHttp2ConnectionAdoptedAfterItsPreface() throws Exception {

@@ -13,12 +13,11 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.ServerCalls;
+import io.peregrine.agent.ebpf.GrpcBytes;
 import io.peregrine.agent.l7.RecordingProxy.Captured;
 import io.peregrine.kafka.EmbeddedKafka;
 import com.sun.net.httpserver.HttpServer;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -172,29 +171,9 @@ public final class FixtureCapture {
 
     // ---------------------------------------------------------------- gRPC
 
-    private static final MethodDescriptor.Marshaller<byte[]> BYTES = new MethodDescriptor.Marshaller<>() {
-        @Override
-        public InputStream stream(byte[] value) {
-            return new ByteArrayInputStream(value);
-        }
-
-        @Override
-        public byte[] parse(InputStream stream) {
-            try {
-                return stream.readAllBytes();
-            } catch (IOException e) {
-                throw new IllegalStateException(e);
-            }
-        }
-    };
-
     private void grpc() throws Exception {
-        MethodDescriptor<byte[], byte[]> say = MethodDescriptor.<byte[], byte[]>newBuilder()
-                .setType(MethodDescriptor.MethodType.UNARY)
-                .setFullMethodName("peregrine.test.Echo/Say")
-                .setRequestMarshaller(BYTES)
-                .setResponseMarshaller(BYTES)
-                .build();
+        MethodDescriptor<byte[], byte[]> say =
+                GrpcBytes.method(MethodDescriptor.MethodType.UNARY, "peregrine.test.Echo/Say");
         ServerServiceDefinition service = ServerServiceDefinition.builder("peregrine.test.Echo")
                 .addMethod(say, ServerCalls.asyncUnaryCall((request, observer) -> {
                     String text = new String(request, StandardCharsets.UTF_8);
