@@ -159,7 +159,9 @@ class EbpfSensorTest {
 
     try (EbpfSensor sensor = sensor(loader)) {
       sensor.start();
-      await(Duration.ofSeconds(20), () -> sensor.restarts() == 2 && sensor.state() == EbpfSensor.State.RUNNING,
+      // The listener hears of a state just after state() returns it: wait for what it heard.
+      await(Duration.ofSeconds(20), () -> sensor.restarts() == 2 && sensor.state() == EbpfSensor.State.RUNNING
+          && states.get(states.size() - 1) == EbpfSensor.State.RUNNING && states.size() >= 5,
           "two restarts, then running");
       assertThat(states).containsSubsequence(
           EbpfSensor.State.RUNNING, EbpfSensor.State.RESTARTING, EbpfSensor.State.RUNNING,
