@@ -31,6 +31,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 #include <linux/capability.h>
@@ -63,6 +64,7 @@ struct options {
 	bool verbose;
 	bool verifier_stats;
 	bool bpf_stats;
+	bool adopt;          /* adopt the connections open before the start (tcp/adopt.h) */
 	const char *libssl; /* NULL: look in the usual places; "" (--no-tls): no TLS probes */
 	unsigned n_ignored;
 	pid_t ignored[16];
@@ -78,6 +80,7 @@ static struct options opts = {
 	.max_inflight = 4096,
 	.capture_unknown = true,
 	.watch_stdin = true,
+	.adopt = true,
 };
 
 static volatile sig_atomic_t stop_signal;
@@ -466,6 +469,7 @@ static void usage(FILE *f)
 		"  --no-stdin           do not stop on EOF on stdin\n"
 		"  --libssl PATH        OpenSSL library to probe for TLS plaintext (default: the host's libssl.so.3)\n"
 		"  --no-tls             no TLS plaintext probes\n"
+		"  --no-adopt           do not follow the connections open before the start (needs Linux 5.11)\n"
 		"  --layout             print record layouts and wire constants, then exit\n"
 		"  --verifier-stats     load, print each program's verification cost, then exit\n"
 		"  --bpf-stats          measure time spent in the programs (kernel.bpf_stats; costs ~20 ns a run)\n"
@@ -477,7 +481,7 @@ static void usage(FILE *f)
 static int parse_args(int argc, char **argv, bool *layout)
 {
 	enum { O_CAPTURE = 1000, O_RING, O_WAKEUP, O_POLL, O_STATS, O_MAXCONN, O_MAXINFL, O_NOUNK,
-	       O_IGNORE, O_NOSTDIN, O_LAYOUT, O_VERBOSE, O_VSTATS, O_BPFSTATS, O_LIBSSL, O_NOTLS, O_HELP };
+	       O_IGNORE, O_NOSTDIN, O_LAYOUT, O_VERBOSE, O_VSTATS, O_BPFSTATS, O_LIBSSL, O_NOTLS, O_NOADOPT, O_HELP };
 	static const struct option longopts[] = {
 		{ "capture-bytes", required_argument, NULL, O_CAPTURE },
 		{ "ring-bytes", required_argument, NULL, O_RING },
@@ -495,6 +499,7 @@ static int parse_args(int argc, char **argv, bool *layout)
 		{ "bpf-stats", no_argument, NULL, O_BPFSTATS },
 		{ "libssl", required_argument, NULL, O_LIBSSL },
 		{ "no-tls", no_argument, NULL, O_NOTLS },
+		{ "no-adopt", no_argument, NULL, O_NOADOPT },
 		{ "help", no_argument, NULL, O_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -567,6 +572,9 @@ static int parse_args(int argc, char **argv, bool *layout)
 		case O_NOTLS:
 			opts.libssl = "";
 			break;
+		case O_NOADOPT:
+			opts.adopt = false;
+			break;
 		case O_LAYOUT:
 			*layout = true;
 			break;
@@ -614,6 +622,17 @@ static int set_sizes(struct peregrine *skel)
 
 #define VERIFIER_LOG_SIZE (4 * 1024 * 1024)
 
+/* Whether the running kernel is at least major.minor (uname's release). */
+static bool kernel_at_least(unsigned major, unsigned minor)
+{
+	struct utsname u;
+	unsigned a = 0, b = 0;
+
+	if (uname(&u) || sscanf(u.release, "%u.%u", &a, &b) != 2)
+		return true; /* unknown: try, and fail the load as before if it cannot be */
+	return a > major || (a == major && b >= minor);
+}
+
 static int load(struct peregrine *skel)
 {
 	static char *verifier_log;
@@ -644,6 +663,13 @@ static int load(struct peregrine *skel)
 		}
 	}
 
+	if (opts.adopt && !kernel_at_least(5, 11)) {
+		fprintf(stderr, PROG ": Linux older than 5.11 (no bpf_sock_from_file): connections open before the start "
+				"are not adopted\n");
+		opts.adopt = false;
+	}
+	if (!opts.adopt)
+		bpf_program__set_autoload(skel->progs.pg_adopt, false);
 	err = peregrine__load(skel);
 	if (opts.verifier_stats) {
 		bpf_object__for_each_program(prog, skel->obj) {
@@ -801,11 +827,14 @@ static int adopt_pass(struct bpf_link *link)
  */
 static void adopt_connections(struct peregrine *skel)
 {
-	struct bpf_link *link = bpf_program__attach_iter(skel->progs.pg_adopt, NULL);
+	struct bpf_link *link;
 	uint64_t t0 = clock_ns(CLOCK_MONOTONIC);
 	struct rusage ru0, ru1;
 	int err;
 
+	if (!opts.adopt)
+		return;
+	link = bpf_program__attach_iter(skel->progs.pg_adopt, NULL);
 	if (!link) {
 		fprintf(stderr, PROG ": connections open before the start not adopted: %s\n", strerror(errno));
 		return;

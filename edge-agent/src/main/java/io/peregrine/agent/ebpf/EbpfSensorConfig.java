@@ -33,6 +33,7 @@ public final class EbpfSensorConfig extends AbstractConfig {
   public static final String BPF_STATS = "ebpf.bpf.stats";
   public static final String TLS_ENABLED = "ebpf.tls.enabled";
   public static final String TLS_LIBSSL = "ebpf.tls.libssl";
+  public static final String ADOPT_EXISTING = "ebpf.adopt.existing";
   public static final String RESTART_BACKOFF_MIN_MS = "ebpf.restart.backoff.min.ms";
   public static final String RESTART_BACKOFF_MAX_MS = "ebpf.restart.backoff.max.ms";
 
@@ -78,6 +79,9 @@ public final class EbpfSensorConfig extends AbstractConfig {
               + "process using the host's library); without it TLS connections are seen but not their requests.")
       .define(TLS_LIBSSL, Type.STRING, "", Importance.LOW,
           "OpenSSL library to probe; empty looks in the distributions' usual places.")
+      .define(ADOPT_EXISTING, Type.BOOLEAN, true, Importance.LOW,
+          "Follow the TCP connections already established when the sensor starts (a BPF iterator over every "
+              + "process's open files, Linux 5.11+); without it their requests are seen only once they reconnect.")
       .define(LOADER_PATH, Type.STRING, "", Importance.LOW,
           "Path of a peregrine-loader binary to run instead of the one built into the agent jar.")
       .define(RESTART_BACKOFF_MIN_MS, Type.LONG, 1_000L, Range.between(10L, 3_600_000L), Importance.LOW,
@@ -140,6 +144,9 @@ public final class EbpfSensorConfig extends AbstractConfig {
     }
     if (getBoolean(BPF_STATS)) {
       args.add("--bpf-stats");
+    }
+    if (!getBoolean(ADOPT_EXISTING)) {
+      args.add("--no-adopt");
     }
     if (!getBoolean(TLS_ENABLED)) {
       args.add("--no-tls");

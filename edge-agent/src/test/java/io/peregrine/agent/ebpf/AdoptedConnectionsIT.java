@@ -317,11 +317,81 @@ class AdoptedConnectionsIT {
         }
     }
 
+    @Test
+    void shouldLeaveConnectionsOpenBeforeTheStartAloneWhenAdoptionIsOff() throws Exception {
+        EbpfTestSupport.requireLoader();
+        EbpfTestSupport.requireEbpfHost();
+        HttpServer http = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
+        http.createContext("/", exchange -> {
+            exchange.sendResponseHeaders(200, 2);
+            try (OutputStream o = exchange.getResponseBody()) {
+                o.write("ok".getBytes(StandardCharsets.US_ASCII));
+            }
+        });
+        http.start();
+        int httpPort = http.getAddress().getPort();
+        EbpfSensor sensor = null;
+        try (Socket before = new Socket(InetAddress.getLoopbackAddress(), httpPort)) {
+            OutputStream out = before.getOutputStream();
+            InputStream in = new java.io.BufferedInputStream(before.getInputStream(), 8192);
+            assertThat(exchange(out, in, "/before")).isEqualTo(200);
+            sensor = start(new SensorListener() {
+                @Override
+                public void onConnection(ConnectionRecord r) {
+                    if (r.localPort() == httpPort || r.remotePort() == httpPort) {
+                        conns.add(r);
+                    }
+                }
+
+                @Override
+                public void onL7(L7Record r) {
+                    if (r.serverPort() == httpPort) {
+                        l7.add(r);
+                    }
+                }
+
+                @Override
+                public void onProcess(ProcessRecord r) {}
+            }, Map.of(EbpfSensorConfig.ADOPT_EXISTING, "false"));
+            for (int i = 0; i < 10; i++) {
+                assertThat(exchange(out, in, "/old")).isEqualTo(200);
+            }
+            // A connection opened after the start is followed: the sensor runs, and it is what tells.
+            try (Socket after = new Socket(InetAddress.getLoopbackAddress(), httpPort)) {
+                OutputStream o2 = after.getOutputStream();
+                InputStream i2 = new java.io.BufferedInputStream(after.getInputStream(), 8192);
+                for (int i = 0; i < 10; i++) {
+                    assertThat(exchange(o2, i2, "/new")).isEqualTo(200);
+                }
+                int afterPort = after.getLocalPort();
+                List<L7Record> fresh = await(20, () -> l7.stream().filter(r -> r.clientPort() == afterPort).toList(),
+                        "exchanges of the new connection, both sides");
+                assertThat(fresh).hasSize(20);
+            }
+            int beforePort = before.getLocalPort();
+            assertThat(l7).noneMatch(r -> r.clientPort() == beforePort);
+            assertThat(conns).noneMatch(r -> r.kind() == ConnectionRecord.Kind.ADOPTED);
+            assertThat(sensor.lastStats()).hasValueSatisfying(s -> assertThat(s.adoptedConnections()).isZero());
+        } finally {
+            http.stop(0);
+            if (sensor != null) {
+                sensor.close();
+                assertThat(sensor.badFrames()).isEmpty();
+            }
+        }
+    }
+
     private static EbpfSensor start(SensorListener listener) throws InterruptedException {
-        EbpfSensor sensor = new EbpfSensor(new EbpfSensorConfig(Map.of(
+        return start(listener, Map.of());
+    }
+
+    private static EbpfSensor start(SensorListener listener, Map<String, String> more) throws InterruptedException {
+        Map<String, String> config = new java.util.HashMap<>(Map.of(
                 EbpfSensorConfig.IGNORE_OWN_PROCESS, "false",
                 EbpfSensorConfig.POLL_MS, "20",
-                EbpfSensorConfig.STATS_MS, "200")), listener);
+                EbpfSensorConfig.STATS_MS, "200"));
+        config.putAll(more);
+        EbpfSensor sensor = new EbpfSensor(new EbpfSensorConfig(config), listener);
         sensor.start();
         assertThat(sensor.awaitStarted(Duration.ofSeconds(60))).as("sensor state (%s)",
                 sensor.unavailabilityDetail().orElse("")).isEqualTo(EbpfSensor.State.RUNNING);

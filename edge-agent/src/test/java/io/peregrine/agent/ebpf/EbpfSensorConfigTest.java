@@ -34,6 +34,13 @@ class EbpfSensorConfigTest {
   }
 
   @Test
+  void shouldPassTheAdoptionChoice() {
+    assertThat(new EbpfSensorConfig(Map.of()).loaderArguments()).doesNotContain("--no-adopt");
+    assertThat(new EbpfSensorConfig(Map.of(EbpfSensorConfig.ADOPT_EXISTING, "false")).loaderArguments())
+        .contains("--no-adopt");
+  }
+
+  @Test
   void shouldRejectARingThatIsNotAPowerOfTwo() {
     assertThatThrownBy(() -> new EbpfSensorConfig(Map.of(EbpfSensorConfig.RING_BYTES, "3000000")))
         .isInstanceOf(ConfigException.class).hasMessageContaining(EbpfSensorConfig.RING_BYTES);
