@@ -5,13 +5,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.peregrine.agent.Fixtures;
 import io.peregrine.agent.procfs.ProblemCounters;
 import io.peregrine.agent.procfs.ProcLinks;
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -70,24 +76,26 @@ class SocketOwnersLiveTest {
   void shouldCountThroughAKeptFdDirectoryUntilItsProcessIsGone() throws Exception {
     boolean byStat = SocketOwners.procfsCountsDescriptors(PROC);
     SocketOwners owners = new SocketOwners(PROC, problems, 1, 1_000, byStat, 8);
-    Process child = new ProcessBuilder("sleep", "60").start();  // its stdin, stdout, stderr: pipes
+    // Its stdin, stdout, stderr: pipes. Counted only once it says it runs: until the exec, the pid
+    // is the JDK's spawn helper, which holds one more descriptor.
+    Process child = new ProcessBuilder("perl", "-e", "$|=1; print \"k\\n\"; sleep 60").start();
     try {
+      assertThat(lines(child).readLine()).isEqualTo("k");
       int pid = (int) child.pid();
       int first = owners.list(pid, true, 1);
       assertThat(owners.list(pid, false, 2)).isEqualTo(first);
       assertThat(owners.dirHandles()).isEqualTo(byStat ? 1 : 0);
 
-      // A quiet process that opens and closes one file on command: this JVM's own count moves with
-      // its other threads (and stayed put in two CI runs while a socket was opened).
-      Process opener = new ProcessBuilder("perl", "-e", "$|=1; my @f; while (<STDIN>) { if (/^o/) { "
+      // A quiet process that opens and closes one file on command (this JVM's own count moves with
+      // its other threads).
+      Process opener = new ProcessBuilder("perl", "-e", "$|=1; print \"k\\n\"; my @f; while (<STDIN>) { if (/^o/) { "
           + "open(my $h, '<', '/dev/null') or die; push @f, $h } else { pop @f } print \"k\\n\" }").start();
       int scan = 2;
       try {
         int other = (int) opener.pid();
-        java.io.BufferedReader replies = new java.io.BufferedReader(
-            new java.io.InputStreamReader(opener.getInputStream(), java.nio.charset.StandardCharsets.US_ASCII));
-        java.io.Writer commands = new java.io.OutputStreamWriter(opener.getOutputStream(),
-            java.nio.charset.StandardCharsets.US_ASCII);
+        BufferedReader replies = lines(opener);
+        assertThat(replies.readLine()).isEqualTo("k");
+        Writer commands = new OutputStreamWriter(opener.getOutputStream(), StandardCharsets.US_ASCII);
         owners.list(other, true, 1);
         int before = owners.list(other, false, scan++);
         commands.write("o\n");
@@ -100,14 +108,14 @@ class SocketOwnersLiveTest {
         assertThat(owners.list(other, false, scan++)).isEqualTo(before);
         assertThat(owners.dirHandles()).isEqualTo(byStat ? 2 : 0);
         opener.getOutputStream().close();
-        assertThat(opener.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        assertThat(opener.waitFor(10, TimeUnit.SECONDS)).isTrue();
         assertThat(owners.list(other, false, scan++)).isEqualTo(-1);
       } finally {
         opener.destroyForcibly();
       }
 
       child.destroyForcibly();
-      assertThat(child.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+      assertThat(child.waitFor(10, TimeUnit.SECONDS)).isTrue();
       assertThat(owners.list(pid, false, scan)).isEqualTo(-1);
       assertThat(owners.remembered()).isEmpty();
       assertThat(owners.dirHandles()).isZero();
@@ -116,6 +124,10 @@ class SocketOwnersLiveTest {
     } finally {
       child.destroyForcibly();
     }
+  }
+
+  private static BufferedReader lines(Process process) {
+    return new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.US_ASCII));
   }
 
   /** Socket inodes of this process's descriptors. */
