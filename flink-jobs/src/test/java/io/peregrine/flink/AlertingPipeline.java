@@ -123,16 +123,21 @@ public final class AlertingPipeline implements BeforeAllCallback, AfterAllCallba
 
     /** {@code app}'s SLI window number {@code index} after {@code t0}: 100 requests, {@code bad} of them failing. */
     public static ServiceSliWindow sli(Instant t0, AppId app, int index, long bad) {
+        return sli(t0, app, index, 100, bad);
+    }
+
+    /** {@code app}'s SLI window number {@code index} after {@code t0}: {@code total} requests, {@code bad} failing. */
+    public static ServiceSliWindow sli(Instant t0, AppId app, int index, long total, long bad) {
         Instant start = t0.plus(WINDOW.multipliedBy(index));
         ServiceSliWindow w = SampleRecords.serviceSliWindow();
         w.setApp(app);
         w.setWindowStart(start);
         w.setWindowEnd(start.plus(WINDOW));
-        w.setRequests(100L);
+        w.setRequests(total);
         w.setErrors(bad);
-        w.setTotal(100L);
-        w.setAvailabilityGood(100 - bad);
-        w.setLatencyGood(100 - bad);
+        w.setTotal(total);
+        w.setAvailabilityGood(total - bad);
+        w.setLatencyGood(total - bad);
         return w;
     }
 

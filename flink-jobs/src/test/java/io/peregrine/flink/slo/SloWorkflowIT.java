@@ -3,6 +3,7 @@ package io.peregrine.flink.slo;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.groups.Tuple.tuple;
 
+import io.peregrine.flink.AlertingPipeline;
 import io.peregrine.flink.ConsumerGroups;
 import io.peregrine.flink.TopicReader;
 import io.peregrine.flink.kafka.DeadLetters;
@@ -68,7 +69,7 @@ class SloWorkflowIT {
     static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
             .setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
 
-    private static final Duration WINDOW = Duration.ofSeconds(10);
+    private static final Duration WINDOW = AlertingPipeline.WINDOW;
     private static final Instant T0 = Instant.parse("2025-06-02T10:00:00Z");
 
     static SchemaRegistryServer registry;
@@ -190,17 +191,7 @@ class SloWorkflowIT {
     }
 
     private static ServiceSliWindow sli(AppId app, int index, long total, long bad) {
-        Instant start = T0.plus(WINDOW.multipliedBy(index));
-        ServiceSliWindow w = SampleRecords.serviceSliWindow();
-        w.setApp(app);
-        w.setWindowStart(start);
-        w.setWindowEnd(start.plus(WINDOW));
-        w.setRequests(total);
-        w.setErrors(bad);
-        w.setTotal(total);
-        w.setAvailabilityGood(total - bad);
-        w.setLatencyGood(total - bad);
-        return w;
+        return AlertingPipeline.sli(T0, app, index, total, bad);
     }
 
     private static byte[] utf8(String s) {
