@@ -242,29 +242,40 @@ static __always_inline __u64 new_conn_id(void)
 	return ((__u64)bpf_get_prandom_u32() << 32) | bpf_get_prandom_u32() | 1; /* never 0 */
 }
 
-/* False when no connection of process `tgid` can be tracked. */
-static __always_inline bool may_track(__u32 tgid)
+/* Bit `tgid` of a tgid bitmap (tracking_tgids, tls_tgids); true beyond its range. */
+static __always_inline bool tgid_bit(void *bitmap, __u32 tgid)
 {
 	__u32 word = tgid / 64;
 	__u64 *w;
 
 	if (tgid >= PG_TGID_BITS)
 		return true;
-	w = bpf_map_lookup_elem(&tracking_tgids, &word);
+	w = bpf_map_lookup_elem(bitmap, &word);
 	return !w || (*w & (1ULL << (tgid & 63)));
 }
 
-/* Before a connection of process `tgid` is tracked. */
-static __always_inline void mark_tracking(__u32 tgid)
+static __always_inline void set_tgid_bit(void *bitmap, __u32 tgid)
 {
 	__u32 word = tgid / 64;
 	__u64 bit = 1ULL << (tgid & 63), *w;
 
 	if (tgid >= PG_TGID_BITS)
 		return;
-	w = bpf_map_lookup_elem(&tracking_tgids, &word);
+	w = bpf_map_lookup_elem(bitmap, &word);
 	if (w && !(*w & bit))
 		__sync_fetch_and_or(w, bit);
+}
+
+/* False when no connection of process `tgid` can be tracked. */
+static __always_inline bool may_track(__u32 tgid)
+{
+	return tgid_bit(&tracking_tgids, tgid);
+}
+
+/* Before a connection of process `tgid` is tracked. */
+static __always_inline void mark_tracking(__u32 tgid)
+{
+	set_tgid_bit(&tracking_tgids, tgid);
 }
 
 static __always_inline bool is_ignored(__u32 tgid)

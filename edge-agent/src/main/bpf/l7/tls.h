@@ -49,9 +49,22 @@ struct {
 	__type(value, __s32);
 } ssl_fds SEC(".maps");
 
+/* Processes that have called into the probed OpenSSL, one bit per tgid (as tracking_tgids): the
+ * socket syscalls of the others skip the ssl_calls lookup. Never cleared. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, PG_TGID_BITS / 64); /* 512 KiB */
+	__type(key, __u32);
+	__type(value, __u64);
+} tls_tgids SEC(".maps");
+
 static __always_inline void tls_note_fd(__u64 id, __s32 fd)
 {
-	struct ssl_call *call = bpf_map_lookup_elem(&ssl_calls, &id);
+	struct ssl_call *call;
+
+	if (!tgid_bit(&tls_tgids, id >> 32))
+		return;
+	call = bpf_map_lookup_elem(&ssl_calls, &id);
 
 	if (call && call->fd < 0)
 		call->fd = fd;
@@ -71,6 +84,7 @@ static __always_inline int ssl_enter(__u64 ssl, __u64 buf, __u64 num, __u64 done
 	call.enter_ts = bpf_ktime_get_ns();
 	call.fd = -1;
 	call.is_write = is_write;
+	set_tgid_bit(&tls_tgids, id >> 32); /* before the call's socket syscalls look */
 	bpf_map_update_elem(&ssl_calls, &id, &call, BPF_ANY);
 	return 0;
 }
