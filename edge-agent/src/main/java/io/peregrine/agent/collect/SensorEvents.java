@@ -109,6 +109,9 @@ public final class SensorEvents {
     }
   };
   private long ownersScan = -1;
+  private static final int RECENT_ADDRESS_BITS = 6;
+  private final InetAddress[] recentAddresses = new InetAddress[1 << RECENT_ADDRESS_BITS];
+  private final String[] recentAddressTexts = new String[1 << RECENT_ADDRESS_BITS];
 
   /**
    * @param latestScan the latest procfs scan (or null), to find the owner of a retransmitting
@@ -467,14 +470,24 @@ public final class SensorEvents {
     return Instant.ofEpochMilli(t.toEpochMilli());
   }
 
-  /** The text of an L7 record's address: looked up by the InetAddress (its hash is its bits), so
-   *  that the common case converts nothing. */
+  /**
+   * The text of an L7 record's address: looked up by the InetAddress (its hash is its bits), so
+   * that the common case converts nothing; first in a small direct-mapped table, which spares the
+   * map's hashing and reordering for the few addresses of nearly every event.
+   */
   private String text(InetAddress a) {
+    int slot = (a.hashCode() * 0x9E3779B9) >>> (32 - RECENT_ADDRESS_BITS);
+    InetAddress recent = recentAddresses[slot];
+    if (recent != null && (recent == a || recent.equals(a))) {
+      return recentAddressTexts[slot];
+    }
     String t = inetTexts.get(a);
     if (t == null) {
       t = text(ip(a));
       inetTexts.put(a, t);
     }
+    recentAddresses[slot] = a;
+    recentAddressTexts[slot] = t;
     return t;
   }
 

@@ -3,7 +3,6 @@ package io.peregrine.agent.publish;
 import io.peregrine.agent.metrics.AgentMetrics;
 import io.peregrine.schema.registry.RegistryException;
 import io.peregrine.schema.registry.SchemaRegistryClient;
-import io.peregrine.schema.serde.WireFormat;
 import io.peregrine.schema.topic.Topic;
 import io.peregrine.schema.topic.Topics;
 import java.io.IOException;
@@ -135,9 +134,9 @@ public final class Publisher implements AutoCloseable {
      * (the event time).
      */
     public <V extends SpecificRecord> void publish(Topic<String, V> topic, String key, V value, long timestampMs) {
-        byte[] body = AvroBinary.encode(value);
+        byte[] framed = AvroBinary.encode(value);
         long fingerprint = AvroBinary.fingerprint(value.getSchema());
-        SpooledRecord r = new SpooledRecord(topic.name(), key, body, fingerprint, timestampMs);
+        SpooledRecord r = new SpooledRecord(topic.name(), key, framed, fingerprint, timestampMs);
         LongAdder counter = published.get(topic.name());  // get first: computeIfAbsent locks its bin
         if (counter == null) {
             counter = published.computeIfAbsent(topic.name(), t -> metrics.counter("peregrine_agent_published_total",
@@ -395,7 +394,7 @@ public final class Publisher implements AutoCloseable {
     private byte[] frame(SpooledRecord r) {
         Registered known = registered.get(r.topic());
         if (known != null && known.fingerprint() == r.schemaFingerprint()) {
-            return WireFormat.frame(known.id(), r.value());
+            return r.frame(known.id());
         }
         Schema schema = schemasByFingerprint.get(r.schemaFingerprint());
         if (schema == null || schema != topicSchemas.get(r.topic())) {
@@ -405,7 +404,7 @@ public final class Publisher implements AutoCloseable {
         }
         int id = registry.register(r.topic() + "-value", schema);
         registered.put(r.topic(), new Registered(r.schemaFingerprint(), id));
-        return WireFormat.frame(id, r.value());
+        return r.frame(id);
     }
 
     /** The registry id of the schema a topic's records are written with (a schema's id never changes). */

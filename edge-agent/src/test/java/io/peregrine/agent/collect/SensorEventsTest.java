@@ -33,6 +33,7 @@ import io.peregrine.schema.Side;
 import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -306,6 +307,38 @@ class SensorEventsTest {
     assertThat(e.getClientIp()).isEqualTo("10.1.2.3");
     assertThat(e.getClientPort()).isZero();
     assertThat(events.rememberedConnections()).isZero();  // connection id 0 is no connection
+  }
+
+  @Test
+  void shouldNameEveryAddressRightAmongManyThatShareTheRecentAddressesTable() throws Exception {
+    SensorEvents events = events();
+    java.util.Random random = new java.util.Random(5);
+    List<InetAddress> addresses = new ArrayList<>();
+    for (int i = 0; i < 300; i++) {
+      byte[] v4 = new byte[4];
+      random.nextBytes(v4);
+      addresses.add(InetAddress.getByAddress(v4));
+      byte[] v6 = new byte[16];
+      System.arraycopy(v4, 0, v6, 12, 4);  // an IPv6 address whose last bytes are an IPv4 one's
+      v6[0] = 0x20;
+      addresses.add(InetAddress.getByAddress(v6));
+    }
+    addresses.add(LOOPBACK);
+    addresses.add(V6);
+    addresses.add(MAPPED);
+    for (int round = 0; round < 3; round++) {
+      for (int i = 0; i < addresses.size(); i++) {
+        InetAddress client = addresses.get(i);
+        InetAddress server = addresses.get(random.nextInt(addresses.size()));
+        // Fresh instances, as the sensor's thread makes them per record.
+        InetAddress c = InetAddress.getByAddress(client.getAddress());
+        InetAddress s = InetAddress.getByAddress(server.getAddress());
+        L7Event e = events.l7(new L7Record(T0, 1_000, 0, 4242, 7, L7Record.Protocol.HTTP, L7Record.Side.SERVER,
+            "GET", 200, 0, s, 80, c, 40000, 1_000, 1, 1, new byte[0], new byte[0]));
+        assertThat(e.getClientIp()).isEqualTo(SensorEvents.ip(client).toString());
+        assertThat(e.getServerIp()).isEqualTo(SensorEvents.ip(server).toString());
+      }
+    }
   }
 
   @Test

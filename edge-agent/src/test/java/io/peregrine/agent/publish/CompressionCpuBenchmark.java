@@ -1,7 +1,6 @@
 package io.peregrine.agent.publish;
 
 import io.peregrine.schema.L7Event;
-import io.peregrine.schema.serde.WireFormat;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.nio.ByteBuffer;
@@ -44,7 +43,7 @@ public final class CompressionCpuBenchmark {
     List<byte[]> values = new ArrayList<>(events.size());
     List<Long> timestamps = new ArrayList<>(events.size());
     for (L7Event e : events) {
-      values.add(WireFormat.frame(1, AvroBinary.encode(e)));
+      values.add(new SpooledRecord("l7", null, AvroBinary.encode(e), 0, 0).frame(1));
       timestamps.add(e.getTimestamp().toEpochMilli());
     }
     byte[] key = "agent-bench".getBytes(StandardCharsets.UTF_8);

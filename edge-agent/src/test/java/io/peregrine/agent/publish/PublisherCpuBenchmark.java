@@ -39,7 +39,6 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
  * CPU per record of the agent's publishing path alone: {@link Publisher#publish} of prepared
@@ -93,7 +92,7 @@ public final class PublisherCpuBenchmark {
         AgentMetrics metrics = new AgentMetrics();
         List<KafkaProducer<String, byte[]>> producers = new ArrayList<>();
         Publisher publisher = new Publisher(() -> {
-          KafkaProducer<String, byte[]> p = new KafkaProducer<>(config.producerConfig(), new StringSerializer(),
+          KafkaProducer<String, byte[]> p = new KafkaProducer<>(config.producerConfig(), new RepeatedKeySerializer(),
               new ByteArraySerializer());
           producers.add(p);
           return p;

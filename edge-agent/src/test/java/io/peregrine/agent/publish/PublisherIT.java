@@ -64,7 +64,7 @@ class PublisherIT {
                 ProducerConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, 500));
         Publisher.Settings settings = new Publisher.Settings(10_000, 500, Duration.ofMillis(50),
                 Duration.ofSeconds(1), Duration.ofSeconds(30), Duration.ofSeconds(10));
-        Publisher publisher = new Publisher(() -> new KafkaProducer<>(producerConfig, new StringSerializer(), new ByteArraySerializer()),
+        Publisher publisher = new Publisher(() -> new KafkaProducer<>(producerConfig, new RepeatedKeySerializer(), new ByteArraySerializer()),
                 client, topics, dir.resolve("spool"), 64L << 20, settings, metrics);
         EmbeddedKafka kafka = null;
         SchemaRegistryServer registry = null;
