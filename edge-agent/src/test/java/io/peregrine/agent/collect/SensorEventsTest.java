@@ -310,6 +310,46 @@ class SensorEventsTest {
   }
 
   @Test
+  void shouldCarryTheDecodersDnsOrKafkaDetails() {
+    io.peregrine.schema.DnsDetails dns = io.peregrine.schema.DnsDetails.newBuilder().setQuestionName("example.com")
+        .setQuestionType("A").setRcode("NOERROR").setAnswerIps(List.of("93.184.216.34")).build();
+    io.peregrine.schema.KafkaDetails kafka = io.peregrine.schema.KafkaDetails.newBuilder().setApiKey(0)
+        .setApiVersion(9).setClientId("producer-1").build();
+    ProtocolDecoder detailed = new ProtocolDecoder() {
+      @Override
+      public Protocol protocol() {
+        return Protocol.DNS;
+      }
+
+      @Override
+      public boolean recognizes(byte[] request, int serverPort) {
+        return request.length > 0 && (request[0] == 'D' || request[0] == 'K');
+      }
+
+      @Override
+      public Exchange decode(byte[] request, byte[] response) {
+        return request[0] == 'D'
+            ? new Exchange(Protocol.DNS, "QUERY", "example.com", null, "NOERROR", null, false, null, dns, null)
+            : new Exchange(Protocol.KAFKA, "Produce", "t", null, "ok", null, false, null, null, kafka);
+      }
+    };
+    SensorEvents events = events(new Decoders(List.of(detailed)), noProc, null);
+    L7Event d = events.l7(l7(1, L7Record.Protocol.UNKNOWN, L7Record.Side.CLIENT, null, 0, 0, "D?".getBytes(US_ASCII),
+        "R".getBytes(US_ASCII)));
+    assertThat(d.getDns()).isEqualTo(dns);
+    assertThat(d.getKafka()).isNull();
+    assertThat(d.getActualServerIp()).isNull();
+    assertThat(d.getActualServerPort()).isNull();
+    L7Event k = events.l7(l7(2, L7Record.Protocol.UNKNOWN, L7Record.Side.CLIENT, null, 0, 0, "K?".getBytes(US_ASCII),
+        "R".getBytes(US_ASCII)));
+    assertThat(k.getKafka()).isEqualTo(kafka);
+    assertThat(k.getDns()).isNull();
+    L7Event plain = events().l7(l7(3, L7Record.Protocol.HTTP, L7Record.Side.CLIENT, "GET", 200, 0, GET, OK));
+    assertThat(plain.getDns()).isNull();
+    assertThat(plain.getKafka()).isNull();
+  }
+
+  @Test
   void shouldNameEveryAddressRightAmongManyThatShareTheRecentAddressesTable() throws Exception {
     SensorEvents events = events();
     java.util.Random random = new java.util.Random(5);
