@@ -283,11 +283,14 @@ public final class Publisher implements AutoCloseable {
         int n = records.size();
         // Per record: null until acknowledged, then ACKED, SKIPPED or the failure.
         AtomicReferenceArray<Object> outcomes = new AtomicReferenceArray<>(n);
+        // The records' topics, for counting the acknowledged without touching the records again.
+        String[] topics = new String[n];
         Completions completions = new Completions();
         int sent = 0;
         Exception early = null;
         for (; sent < n; sent++) {
             SpooledRecord r = records.get(sent);
+            topics[sent] = r.topic();
             byte[] framed;
             try {
                 framed = frame(r);
@@ -332,16 +335,28 @@ public final class Publisher implements AutoCloseable {
                 : new org.apache.kafka.common.errors.TimeoutException("no acknowledgement within " + settings.ackTimeout());
         List<SpooledRecord> failed = new ArrayList<>();
         Exception cause = early;
+        String countedTopic = null;  // the acknowledged are counted by runs of one topic
+        long acked = 0;
         for (int i = 0; i < n; i++) {
             Object outcome = outcomes.get(i);
             if (outcome == ACKED) {
-                sent(records.get(i).topic()).increment();
+                if (topics[i] != countedTopic) {
+                    if (acked > 0) {
+                        sent(countedTopic).add(acked);
+                    }
+                    countedTopic = topics[i];
+                    acked = 0;
+                }
+                acked++;
             } else if (outcome != SKIPPED) {
                 failed.add(records.get(i));
                 if (cause == null) {
                     cause = outcome instanceof Exception e ? e : i >= sent ? early : timeout;
                 }
             }
+        }
+        if (acked > 0) {
+            sent(countedTopic).add(acked);
         }
         if (!failed.isEmpty()) {
             needsFreshProducer = true;

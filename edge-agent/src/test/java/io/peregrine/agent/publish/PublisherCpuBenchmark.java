@@ -51,7 +51,9 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * mvn -B -o -q -pl edge-agent -Pbench test-compile exec:exec -Dbench.main=io.peregrine.agent.publish.PublisherCpuBenchmark \
  *     -Dbench.args="--rate 20000 --seconds 15 --compression zstd,lz4,none,zstd,lz4,none"
  * </pre>
- * {@code --producer linger.ms=20,batch.size=65536} overrides producer settings. Besides the JVM's
+ * {@code --producer linger.ms=20,batch.size=65536} overrides producer settings; a compression
+ * written {@code lz4/5000} runs with the sender handing over up to 5,000 records at once (the
+ * agent's 2,000). Besides the JVM's
  * CPU per record, the CPU per record of {@code publish()} (the caller), the sender thread and the
  * producer's network thread is printed.
  * Run the JVM as the agent runs (the bench profile's exec uses the default JIT; pass the agent's
@@ -84,7 +86,9 @@ public final class PublisherCpuBenchmark {
             .bootstrapServers(kafka.bootstrapServers()).host("127.0.0.1").port(0).build())) {
       String registryUrl = "http://127.0.0.1:" + registry.port();
       List<L7Event> events = events(20_000);  // a second of distinct events: repeats flatter compression
-      for (String compression : opts.get("--compression").split(",")) {
+      for (String run : opts.get("--compression").split(",")) {
+        String compression = run.contains("/") ? run.substring(0, run.indexOf('/')) : run;
+        int maxBatch = run.contains("/") ? Integer.parseInt(run.substring(run.indexOf('/') + 1)) : 2_000;
         Map<String, String> settings = new HashMap<>(Map.of(AgentConfig.BOOTSTRAP_SERVERS, kafka.bootstrapServers(),
             AgentConfig.SCHEMA_REGISTRY_URL, registryUrl, "producer.compression.type", compression));
         for (String kv : opts.get("--producer").split(",")) {
@@ -106,7 +110,7 @@ public final class PublisherCpuBenchmark {
           producers.add(p);
           return p;
         }, client, topics, dir.resolve("spool-" + compression + "-" + System.nanoTime()), 64L << 20,
-            new Publisher.Settings(100_000, 2_000, Duration.ofMillis(200), Duration.ofSeconds(10),
+            new Publisher.Settings(100_000, maxBatch, Duration.ofMillis(200), Duration.ofSeconds(10),
                 Duration.ofSeconds(30), Duration.ofSeconds(45)), metrics);
         try {
           run(publisher, topics, events, rate, Double.parseDouble(opts.get("--warmup")));  // not measured
@@ -122,8 +126,8 @@ public final class PublisherCpuBenchmark {
           Map<String, Long> threads1 = threadCpuNanos();
           double wall = (System.nanoTime() - wall0) / 1e9;
           double bytes = outgoing(producers) - bytesBefore;
-          System.out.printf(Locale.ROOT, "compression %-5s %7d records at %5.0f/s: %6.0f ns of CPU per record "
-              + "(%.1f%% of a core), %5.1f bytes sent per record; load %s%n", compression, n, n / wall,
+          System.out.printf(Locale.ROOT, "compression %-5s batch %5d %7d records at %5.0f/s: %6.0f ns of CPU per record "
+              + "(%.1f%% of a core), %5.1f bytes sent per record; load %s%n", compression, maxBatch, n, n / wall,
               cpu / (double) n, 100.0 * cpu / 1e9 / wall, bytes / n,
               Files.readString(Path.of("/proc/loadavg")).trim());
           StringBuilder perThread = new StringBuilder();
