@@ -39,8 +39,6 @@ final class L7EventEncoder {
 
     /** Direct-mapped cache of UTF-8 bytes of the strings seen lately: most repeat in every event. */
     private static final int CACHE_SLOTS = 512;
-    /** Strings up to this length are written without the cache (their length takes one byte). */
-    private static final int SHORT_STRING = 24;
 
     private final String[] cachedStrings = new String[CACHE_SLOTS];
     private final byte[][] cachedBytes = new byte[CACHE_SLOTS][];
@@ -134,32 +132,8 @@ final class L7EventEncoder {
         buf[pos++] = (byte) n;
     }
 
-    /**
-     * Avro string: length, then UTF-8 bytes. A short ASCII string is written char by char: cheaper
-     * than hashing it for the cache, and many are new per event (host names, routes). Longer ones
-     * are cached by string (ids repeat in every event).
-     */
+    /** Avro string: length, then UTF-8 bytes (cached by string: hostnames, ids, addresses repeat). */
     private void writeString(String s) {
-        int n = s.length();
-        if (n <= SHORT_STRING) {
-            ensure(1 + n);
-            int at = pos + 1;  // a length up to 63 is one byte
-            for (int i = 0; i < n; i++) {
-                char c = s.charAt(i);
-                if (c >= 0x80) {
-                    writeCached(s);
-                    return;
-                }
-                buf[at + i] = (byte) c;
-            }
-            buf[pos] = (byte) (n << 1);
-            pos = at + n;
-            return;
-        }
-        writeCached(s);
-    }
-
-    private void writeCached(String s) {
         int slot = s.hashCode() & (CACHE_SLOTS - 1);
         byte[] bytes;
         String cached = cachedStrings[slot];
