@@ -18,7 +18,7 @@ import org.apache.kafka.common.record.TimestampType;
  * What a producer's {@code compression.type} costs the agent per L7 event: the producer
  * compresses inside {@code send()} (its record accumulator appends each record to the batch
  * through the codec), so this builds the producer's batches (as {@link MemoryRecordsBuilder},
- * {@code batch.size} of the agent, 2,000 records the most the publisher hands over at once) of
+ * {@code batch.size} of the agent, 10,000 records the most the publisher hands over at once) of
  * framed L7 events as the agent's mapping makes them, and measures this thread's CPU time per
  * record and the batch bytes per record, each codec in turn, rounds alternating.
  * <pre>
@@ -31,7 +31,7 @@ import org.apache.kafka.common.record.TimestampType;
 public final class CompressionCpuBenchmark {
 
   private static final int BATCH_BYTES = 256 * 1024;
-  private static final int BATCH_RECORDS = 2_000;
+  private static final int BATCH_RECORDS = 10_000;
   private static final org.apache.kafka.common.header.Header[] NO_HEADERS = {};
 
   private CompressionCpuBenchmark() {

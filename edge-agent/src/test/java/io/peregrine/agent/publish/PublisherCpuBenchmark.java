@@ -52,10 +52,9 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  *     -Dbench.args="--rate 20000 --seconds 15 --compression zstd,lz4,none,zstd,lz4,none"
  * </pre>
  * {@code --producer linger.ms=20,batch.size=65536} overrides producer settings; a compression
- * written {@code lz4/5000} runs with the sender handing over up to 5,000 records at once (the
- * agent's 2,000). Besides the JVM's
- * CPU per record, the CPU per record of {@code publish()} (the caller), the sender thread and the
- * producer's network thread is printed.
+ * written {@code lz4/2000} runs with the sender handing over up to 2,000 records at once (the
+ * agent's 10,000). Besides the JVM's CPU per record, the CPU per record of {@code publish()} (the
+ * caller), the sender thread and the producer's network thread is printed.
  * Run the JVM as the agent runs (the bench profile's exec uses the default JIT; pass the agent's
  * flags by running {@code java} directly for the agent's absolute figure; ratios hold either way).
  */
@@ -88,7 +87,7 @@ public final class PublisherCpuBenchmark {
       List<L7Event> events = events(20_000);  // a second of distinct events: repeats flatter compression
       for (String run : opts.get("--compression").split(",")) {
         String compression = run.contains("/") ? run.substring(0, run.indexOf('/')) : run;
-        int maxBatch = run.contains("/") ? Integer.parseInt(run.substring(run.indexOf('/') + 1)) : 2_000;
+        int maxBatch = run.contains("/") ? Integer.parseInt(run.substring(run.indexOf('/') + 1)) : 10_000;
         Map<String, String> settings = new HashMap<>(Map.of(AgentConfig.BOOTSTRAP_SERVERS, kafka.bootstrapServers(),
             AgentConfig.SCHEMA_REGISTRY_URL, registryUrl, "producer.compression.type", compression));
         for (String kv : opts.get("--producer").split(",")) {
