@@ -154,4 +154,20 @@ class DiskSpoolTest {
         assertThat(new SpooledRecord("t", null, new byte[5], 0, 0).valueLength()).isZero();
         assertThat(SpooledRecord.of("t", null, new byte[0], 0, 0).frame(-1)).containsExactly(0, -1, -1, -1, -1);
     }
+
+    @Test
+    void shouldRefuseAValueLengthBeyondTheRecordWhenDecoding() {
+        SpooledRecord r = record(7);
+        java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(r.encodedSize());
+        DiskSpool.encode(r, buf);
+        int valueLengthAt = DiskSpool.RECORD_HEADER + 2 + r.topic().length() + 4 + r.key().length();
+        for (int bad : new int[] {-1, -5, Integer.MIN_VALUE, r.valueLength() + 17, Integer.MAX_VALUE}) {
+            buf.putInt(valueLengthAt, bad);
+            java.nio.ByteBuffer payload = buf.duplicate().position(DiskSpool.RECORD_HEADER);
+            assertThatThrownBy(() -> DiskSpool.decode(payload)).as("length %d", bad)
+                    .isInstanceOf(IllegalArgumentException.class);
+        }
+        buf.putInt(valueLengthAt, r.valueLength());
+        assertThat(DiskSpool.decode(buf.duplicate().position(DiskSpool.RECORD_HEADER))).isEqualTo(r);
+    }
 }
