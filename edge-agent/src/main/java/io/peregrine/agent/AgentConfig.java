@@ -147,7 +147,7 @@ public final class AgentConfig extends AbstractConfig {
         // the broker against zstd's ~8 and none's ~185. The agent's CPU is taken from the host it
         // watches; the broker's disk is sized by the user, so the agent takes the cheap codec.
         p.put("compression.type", "lz4");
-        // Many small records: the publisher hands over up to 2,000 at once and waits for their
+        // Many small records: the publisher hands over up to 10,000 at once and waits for their
         // acknowledgements, so the producer need not wait to fill batches. Keep the buffer small.
         p.put("linger.ms", 5);
         p.put("batch.size", 256 * 1024);

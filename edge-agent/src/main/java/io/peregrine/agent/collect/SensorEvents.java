@@ -109,6 +109,9 @@ public final class SensorEvents {
     }
   };
   private long ownersScan = -1;
+  private static final int RECENT_ADDRESS_BITS = 6;
+  private final InetAddress[] recentAddresses = new InetAddress[1 << RECENT_ADDRESS_BITS];
+  private final String[] recentAddressTexts = new String[1 << RECENT_ADDRESS_BITS];
 
   /**
    * @param latestScan the latest procfs scan (or null), to find the owner of a retransmitting
@@ -260,14 +263,52 @@ public final class SensorEvents {
       statusCode = null;
       error = false;
     }
-    return new L7Event(stamp.node(), stamp.agentRunId(), stamp.nextSeq(l7Topic), millis(r.start()),
-        r.side() == L7Record.Side.CLIENT ? Side.CLIENT : Side.SERVER, protocol, who.instance(), r.pid(),
-        method, x == null ? null : x.resource(), x == null ? null : x.serverName(),
-        status, statusCode, error, Math.max(0, r.latencyNanos()),
-        first ? Math.max(0, r.requestBytes()) : 0L, first ? Math.max(0, r.responseBytes()) : 0L,
-        text(r.clientAddress()), r.clientPort(), text(r.serverAddress()), r.serverPort(),
-        null /* actual_server_ip */, null /* actual_server_port */, r.tls(),
-        x == null ? null : x.traceparent(), x == null ? null : x.dns(), x == null ? null : x.kafka());
+    L7Event e = l7Event(millis(r.start()), r.side() == L7Record.Side.CLIENT ? Side.CLIENT : Side.SERVER, protocol,
+        who, r.pid(), method, x == null ? null : x.resource(), x == null ? null : x.serverName(), status, statusCode,
+        error, Math.max(0, r.latencyNanos()), first ? Math.max(0, r.requestBytes()) : 0L,
+        first ? Math.max(0, r.responseBytes()) : 0L, text(r.clientAddress()), r.clientPort(),
+        text(r.serverAddress()), r.serverPort(), r.tls(), x == null ? null : x.traceparent());
+    if (x != null) {
+      e.setDns(x.dns());
+      e.setKafka(x.kafka());
+    }
+    return e;
+  }
+
+  /**
+   * An L7 event built by its setters, which take the numbers unboxed: the generated constructor
+   * takes them boxed, seven objects per event for the garbage collector. No actual server (a
+   * proxy's upstream is not known here), no DNS or Kafka details (the caller sets them).
+   */
+  private L7Event l7Event(Instant timestamp, Side side, Protocol protocol, ProcessIdentities.Known who, int pid,
+      String method, String resource, String serverName, String status, Integer statusCode, boolean error,
+      long latencyNs, long requestBytes, long responseBytes, String clientIp, int clientPort, String serverIp,
+      int serverPort, boolean tls, String traceparent) {
+    L7Event e = new L7Event();
+    e.setNode(stamp.node());
+    e.setAgentRunId(stamp.agentRunId());
+    e.setSeq(stamp.nextSeq(l7Topic));
+    e.setTimestamp(timestamp);
+    e.setSide(side);
+    e.setProtocol(protocol);
+    e.setInstance(who.instance());
+    e.setPid(pid);
+    e.setMethod(method);
+    e.setResource(resource);
+    e.setServerName(serverName);
+    e.setStatus(status);
+    e.setStatusCode(statusCode);
+    e.setError(error);
+    e.setLatencyNs(latencyNs);
+    e.setRequestBytes(requestBytes);
+    e.setResponseBytes(responseBytes);
+    e.setClientIp(clientIp);
+    e.setClientPort(clientPort);
+    e.setServerIp(serverIp);
+    e.setServerPort(serverPort);
+    e.setTls(tls);
+    e.setTraceparent(traceparent);
+    return e;
   }
 
   private ProtocolDecoder recognize(byte[] request, int serverPort) {
@@ -348,13 +389,10 @@ public final class SensorEvents {
     InetAddress clientAddress = client ? c.localAddress() : c.remoteAddress();
     InetAddress serverAddress = client ? c.remoteAddress() : c.localAddress();
     ProcessIdentities.Known who = identities.of(c.pid(), null);
-    return new L7Event(stamp.node(), stamp.agentRunId(), stamp.nextSeq(l7Topic), millis(start),
-        client ? Side.CLIENT : Side.SERVER, x.protocol(), who.instance(), c.pid(),
-        x.method(), x.resource(), x.serverName(), status, statusCode, error,
-        Math.max(0, s.endNanos() - s.startNanos()), s.requestBytes(), s.responseBytes(),
-        text(clientAddress), client ? c.localPort() : c.remotePort(),
-        text(serverAddress), client ? c.remotePort() : c.localPort(),
-        null /* actual_server_ip */, null /* actual_server_port */, c.tls(), x.traceparent(), null, null);
+    return l7Event(millis(start), client ? Side.CLIENT : Side.SERVER, x.protocol(), who, c.pid(), x.method(),
+        x.resource(), x.serverName(), status, statusCode, error, Math.max(0, s.endNanos() - s.startNanos()),
+        s.requestBytes(), s.responseBytes(), text(clientAddress), client ? c.localPort() : c.remotePort(),
+        text(serverAddress), client ? c.remotePort() : c.localPort(), c.tls(), x.traceparent());
   }
 
   // --------------------------------------------------------------------------------- connections
@@ -467,14 +505,24 @@ public final class SensorEvents {
     return Instant.ofEpochMilli(t.toEpochMilli());
   }
 
-  /** The text of an L7 record's address: looked up by the InetAddress (its hash is its bits), so
-   *  that the common case converts nothing. */
+  /**
+   * The text of an L7 record's address: looked up by the InetAddress (its hash is its bits), so
+   * that the common case converts nothing; first in a small direct-mapped table, which spares the
+   * map's hashing and reordering for the few addresses of nearly every event.
+   */
   private String text(InetAddress a) {
+    int slot = (a.hashCode() * 0x9E3779B9) >>> (32 - RECENT_ADDRESS_BITS);
+    InetAddress recent = recentAddresses[slot];
+    if (recent != null && (recent == a || recent.equals(a))) {
+      return recentAddressTexts[slot];
+    }
     String t = inetTexts.get(a);
     if (t == null) {
       t = text(ip(a));
       inetTexts.put(a, t);
     }
+    recentAddresses[slot] = a;
+    recentAddressTexts[slot] = t;
     return t;
   }
 

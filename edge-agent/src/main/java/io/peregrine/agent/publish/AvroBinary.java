@@ -1,6 +1,7 @@
 package io.peregrine.agent.publish;
 
 import io.peregrine.schema.L7Event;
+import io.peregrine.schema.serde.WireFormat;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -15,24 +16,28 @@ import org.apache.avro.specific.SpecificDatumWriter;
 import org.apache.avro.specific.SpecificRecord;
 
 /**
- * Plain Avro binary of a generated record (no framing), and its schema's fingerprint. L7 events,
- * the agent's volume, go through {@link L7EventEncoder}.
+ * Avro binary of a generated record, behind room for the wire-format header (not written: the
+ * registry id is the sender's to know), and its schema's fingerprint. L7 events, the agent's
+ * volume, go through {@link L7EventEncoder}.
  */
 final class AvroBinary {
 
     private static final Map<Schema, DatumWriter<SpecificRecord>> WRITERS = new ConcurrentHashMap<>();
     private static final Map<Schema, Long> FINGERPRINTS = new ConcurrentHashMap<>();
     private static final ThreadLocal<Buffer> BUFFER = ThreadLocal.withInitial(Buffer::new);
+    private static final byte[] ROOM = new byte[WireFormat.HEADER_SIZE];
 
     private AvroBinary() {
     }
 
+    /** {@link WireFormat#HEADER_SIZE} zero bytes, then the Avro binary datum of {@code record}. */
     static byte[] encode(SpecificRecord record) {
         Buffer b = BUFFER.get();
         if (record instanceof L7Event e && L7EventEncoder.handles(e)) {
             return b.l7.encode(e);
         }
         b.out.reset();
+        b.out.write(ROOM, 0, WireFormat.HEADER_SIZE);
         try {
             b.encoder = EncoderFactory.get().binaryEncoder(b.out, b.encoder);
             WRITERS.computeIfAbsent(record.getSchema(), SpecificDatumWriter::new).write(record, b.encoder);

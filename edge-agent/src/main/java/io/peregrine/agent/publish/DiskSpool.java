@@ -1,5 +1,6 @@
 package io.peregrine.agent.publish;
 
+import io.peregrine.schema.serde.WireFormat;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -350,7 +351,7 @@ final class DiskSpool implements Closeable {
             byte[] key = r.key().getBytes(StandardCharsets.UTF_8);
             buf.putInt(key.length).put(key);
         }
-        buf.putInt(r.value().length).put(r.value());
+        buf.putInt(r.valueLength()).put(r.framed(), WireFormat.HEADER_SIZE, r.valueLength());
         buf.putLong(r.schemaFingerprint()).putLong(r.timestamp());
         int end = buf.position();
         CRC32C crc = new CRC32C();
@@ -369,8 +370,12 @@ final class DiskSpool implements Closeable {
             p.get(k);
             key = new String(k, StandardCharsets.UTF_8);
         }
-        byte[] value = new byte[p.getInt()];
-        p.get(value);
-        return new SpooledRecord(new String(topic, StandardCharsets.UTF_8), key, value, p.getLong(), p.getLong());
+        int valueLength = p.getInt();
+        if (valueLength < 0 || valueLength > p.remaining()) {
+            throw new IllegalArgumentException("value length " + valueLength + " beyond the record");
+        }
+        byte[] framed = new byte[WireFormat.HEADER_SIZE + valueLength];
+        p.get(framed, WireFormat.HEADER_SIZE, valueLength);
+        return new SpooledRecord(new String(topic, StandardCharsets.UTF_8), key, framed, p.getLong(), p.getLong());
     }
 }

@@ -4,6 +4,7 @@ import io.peregrine.schema.AppId;
 import io.peregrine.schema.AppInstance;
 import io.peregrine.schema.L7Event;
 import io.peregrine.schema.NodeId;
+import io.peregrine.schema.serde.WireFormat;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
@@ -50,12 +51,13 @@ final class L7EventEncoder {
     }
 
     /**
-     * The Avro binary of {@code e}, written straight into this encoder's reused buffer (no
+     * {@link WireFormat#HEADER_SIZE} zero bytes (room for the wire-format header), then the Avro
+     * binary of {@code e}, written straight into this encoder's reused buffer (no
      * {@code BinaryEncoder}: its per-character string encoding was the largest cost of an event).
      * Not thread-safe: one encoder per thread.
      */
     byte[] encode(L7Event e) {
-        pos = 0;
+        pos = WireFormat.HEADER_SIZE;  // the buffer's first bytes are never written: zero
         NodeId node = e.getNode();
         writeString(node.getHostname());
         writeString(node.getMachineId());

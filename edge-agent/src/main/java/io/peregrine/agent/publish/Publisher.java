@@ -3,7 +3,6 @@ package io.peregrine.agent.publish;
 import io.peregrine.agent.metrics.AgentMetrics;
 import io.peregrine.schema.registry.RegistryException;
 import io.peregrine.schema.registry.SchemaRegistryClient;
-import io.peregrine.schema.serde.WireFormat;
 import io.peregrine.schema.topic.Topic;
 import io.peregrine.schema.topic.Topics;
 import java.io.IOException;
@@ -135,9 +134,9 @@ public final class Publisher implements AutoCloseable {
      * (the event time).
      */
     public <V extends SpecificRecord> void publish(Topic<String, V> topic, String key, V value, long timestampMs) {
-        byte[] body = AvroBinary.encode(value);
+        byte[] framed = AvroBinary.encode(value);
         long fingerprint = AvroBinary.fingerprint(value.getSchema());
-        SpooledRecord r = new SpooledRecord(topic.name(), key, body, fingerprint, timestampMs);
+        SpooledRecord r = new SpooledRecord(topic.name(), key, framed, fingerprint, timestampMs);
         LongAdder counter = published.get(topic.name());  // get first: computeIfAbsent locks its bin
         if (counter == null) {
             counter = published.computeIfAbsent(topic.name(), t -> metrics.counter("peregrine_agent_published_total",
@@ -284,11 +283,14 @@ public final class Publisher implements AutoCloseable {
         int n = records.size();
         // Per record: null until acknowledged, then ACKED, SKIPPED or the failure.
         AtomicReferenceArray<Object> outcomes = new AtomicReferenceArray<>(n);
+        // The records' topics, for counting the acknowledged without touching the records again.
+        String[] topics = new String[n];
         Completions completions = new Completions();
         int sent = 0;
         Exception early = null;
         for (; sent < n; sent++) {
             SpooledRecord r = records.get(sent);
+            topics[sent] = r.topic();
             byte[] framed;
             try {
                 framed = frame(r);
@@ -333,16 +335,28 @@ public final class Publisher implements AutoCloseable {
                 : new org.apache.kafka.common.errors.TimeoutException("no acknowledgement within " + settings.ackTimeout());
         List<SpooledRecord> failed = new ArrayList<>();
         Exception cause = early;
+        String countedTopic = null;  // the acknowledged are counted by runs of one topic
+        long acked = 0;
         for (int i = 0; i < n; i++) {
             Object outcome = outcomes.get(i);
             if (outcome == ACKED) {
-                sent(records.get(i).topic()).increment();
+                if (topics[i] != countedTopic) {
+                    if (acked > 0) {
+                        sent(countedTopic).add(acked);
+                    }
+                    countedTopic = topics[i];
+                    acked = 0;
+                }
+                acked++;
             } else if (outcome != SKIPPED) {
                 failed.add(records.get(i));
                 if (cause == null) {
                     cause = outcome instanceof Exception e ? e : i >= sent ? early : timeout;
                 }
             }
+        }
+        if (acked > 0) {
+            sent(countedTopic).add(acked);
         }
         if (!failed.isEmpty()) {
             needsFreshProducer = true;
@@ -395,7 +409,7 @@ public final class Publisher implements AutoCloseable {
     private byte[] frame(SpooledRecord r) {
         Registered known = registered.get(r.topic());
         if (known != null && known.fingerprint() == r.schemaFingerprint()) {
-            return WireFormat.frame(known.id(), r.value());
+            return r.frame(known.id());
         }
         Schema schema = schemasByFingerprint.get(r.schemaFingerprint());
         if (schema == null || schema != topicSchemas.get(r.topic())) {
@@ -405,7 +419,7 @@ public final class Publisher implements AutoCloseable {
         }
         int id = registry.register(r.topic() + "-value", schema);
         registered.put(r.topic(), new Registered(r.schemaFingerprint(), id));
-        return WireFormat.frame(id, r.value());
+        return r.frame(id);
     }
 
     /** The registry id of the schema a topic's records are written with (a schema's id never changes). */

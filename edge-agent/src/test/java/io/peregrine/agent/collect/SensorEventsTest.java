@@ -33,6 +33,7 @@ import io.peregrine.schema.Side;
 import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -306,6 +307,78 @@ class SensorEventsTest {
     assertThat(e.getClientIp()).isEqualTo("10.1.2.3");
     assertThat(e.getClientPort()).isZero();
     assertThat(events.rememberedConnections()).isZero();  // connection id 0 is no connection
+  }
+
+  @Test
+  void shouldCarryTheDecodersDnsOrKafkaDetails() {
+    io.peregrine.schema.DnsDetails dns = io.peregrine.schema.DnsDetails.newBuilder().setQuestionName("example.com")
+        .setQuestionType("A").setRcode("NOERROR").setAnswerIps(List.of("93.184.216.34")).build();
+    io.peregrine.schema.KafkaDetails kafka = io.peregrine.schema.KafkaDetails.newBuilder().setApiKey(0)
+        .setApiVersion(9).setClientId("producer-1").build();
+    ProtocolDecoder detailed = new ProtocolDecoder() {
+      @Override
+      public Protocol protocol() {
+        return Protocol.DNS;
+      }
+
+      @Override
+      public boolean recognizes(byte[] request, int serverPort) {
+        return request.length > 0 && (request[0] == 'D' || request[0] == 'K');
+      }
+
+      @Override
+      public Exchange decode(byte[] request, byte[] response) {
+        return request[0] == 'D'
+            ? new Exchange(Protocol.DNS, "QUERY", "example.com", null, "NOERROR", null, false, null, dns, null)
+            : new Exchange(Protocol.KAFKA, "Produce", "t", null, "ok", null, false, null, null, kafka);
+      }
+    };
+    SensorEvents events = events(new Decoders(List.of(detailed)), noProc, null);
+    L7Event d = events.l7(l7(1, L7Record.Protocol.UNKNOWN, L7Record.Side.CLIENT, null, 0, 0, "D?".getBytes(US_ASCII),
+        "R".getBytes(US_ASCII)));
+    assertThat(d.getDns()).isEqualTo(dns);
+    assertThat(d.getKafka()).isNull();
+    assertThat(d.getActualServerIp()).isNull();
+    assertThat(d.getActualServerPort()).isNull();
+    L7Event k = events.l7(l7(2, L7Record.Protocol.UNKNOWN, L7Record.Side.CLIENT, null, 0, 0, "K?".getBytes(US_ASCII),
+        "R".getBytes(US_ASCII)));
+    assertThat(k.getKafka()).isEqualTo(kafka);
+    assertThat(k.getDns()).isNull();
+    L7Event plain = events().l7(l7(3, L7Record.Protocol.HTTP, L7Record.Side.CLIENT, "GET", 200, 0, GET, OK));
+    assertThat(plain.getDns()).isNull();
+    assertThat(plain.getKafka()).isNull();
+  }
+
+  @Test
+  void shouldNameEveryAddressRightAmongManyThatShareTheRecentAddressesTable() throws Exception {
+    SensorEvents events = events();
+    java.util.Random random = new java.util.Random(5);
+    List<InetAddress> addresses = new ArrayList<>();
+    for (int i = 0; i < 300; i++) {
+      byte[] v4 = new byte[4];
+      random.nextBytes(v4);
+      addresses.add(InetAddress.getByAddress(v4));
+      byte[] v6 = new byte[16];
+      System.arraycopy(v4, 0, v6, 12, 4);  // an IPv6 address whose last bytes are an IPv4 one's
+      v6[0] = 0x20;
+      addresses.add(InetAddress.getByAddress(v6));
+    }
+    addresses.add(LOOPBACK);
+    addresses.add(V6);
+    addresses.add(MAPPED);
+    for (int round = 0; round < 3; round++) {
+      for (int i = 0; i < addresses.size(); i++) {
+        InetAddress client = addresses.get(i);
+        InetAddress server = addresses.get(random.nextInt(addresses.size()));
+        // Fresh instances, as the sensor's thread makes them per record.
+        InetAddress c = InetAddress.getByAddress(client.getAddress());
+        InetAddress s = InetAddress.getByAddress(server.getAddress());
+        L7Event e = events.l7(new L7Record(T0, 1_000, 0, 4242, 7, L7Record.Protocol.HTTP, L7Record.Side.SERVER,
+            "GET", 200, 0, s, 80, c, 40000, 1_000, 1, 1, new byte[0], new byte[0]));
+        assertThat(e.getClientIp()).isEqualTo(SensorEvents.ip(client).toString());
+        assertThat(e.getServerIp()).isEqualTo(SensorEvents.ip(server).toString());
+      }
+    }
   }
 
   @Test

@@ -1,7 +1,6 @@
 package io.peregrine.agent.publish;
 
 import io.peregrine.schema.L7Event;
-import io.peregrine.schema.serde.WireFormat;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.nio.ByteBuffer;
@@ -19,7 +18,7 @@ import org.apache.kafka.common.record.TimestampType;
  * What a producer's {@code compression.type} costs the agent per L7 event: the producer
  * compresses inside {@code send()} (its record accumulator appends each record to the batch
  * through the codec), so this builds the producer's batches (as {@link MemoryRecordsBuilder},
- * {@code batch.size} of the agent, 2,000 records the most the publisher hands over at once) of
+ * {@code batch.size} of the agent, 10,000 records the most the publisher hands over at once) of
  * framed L7 events as the agent's mapping makes them, and measures this thread's CPU time per
  * record and the batch bytes per record, each codec in turn, rounds alternating.
  * <pre>
@@ -32,7 +31,7 @@ import org.apache.kafka.common.record.TimestampType;
 public final class CompressionCpuBenchmark {
 
   private static final int BATCH_BYTES = 256 * 1024;
-  private static final int BATCH_RECORDS = 2_000;
+  private static final int BATCH_RECORDS = 10_000;
   private static final org.apache.kafka.common.header.Header[] NO_HEADERS = {};
 
   private CompressionCpuBenchmark() {
@@ -44,7 +43,7 @@ public final class CompressionCpuBenchmark {
     List<byte[]> values = new ArrayList<>(events.size());
     List<Long> timestamps = new ArrayList<>(events.size());
     for (L7Event e : events) {
-      values.add(WireFormat.frame(1, AvroBinary.encode(e)));
+      values.add(new SpooledRecord("l7", null, AvroBinary.encode(e), 0, 0).frame(1));
       timestamps.add(e.getTimestamp().toEpochMilli());
     }
     byte[] key = "agent-bench".getBytes(StandardCharsets.UTF_8);

@@ -1,6 +1,7 @@
 package io.peregrine.agent.publish;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -19,7 +20,7 @@ class DiskSpoolTest {
     Path dir;
 
     private static SpooledRecord record(int i) {
-        return new SpooledRecord("peregrine.raw.l7", "node-" + (i % 3), ("value-" + i).getBytes(), 42L, 1000L + i);
+        return SpooledRecord.of("peregrine.raw.l7", "node-" + (i % 3), ("value-" + i).getBytes(), 42L, 1000L + i);
     }
 
     private static List<SpooledRecord> records(int from, int to) {
@@ -129,5 +130,44 @@ class DiskSpoolTest {
         try (DiskSpool spool = new DiskSpool(dir, 1 << 20, 1024)) {
             assertThat(drain(spool, 10)).containsExactlyElementsOf(records(0, 5));
         }
+    }
+
+    @Test
+    void shouldSpoolTheDatumOnlyOfARecordAlreadyFramed() throws IOException {
+        SpooledRecord sent = record(1);
+        byte[] wire = sent.frame(0x01020304);
+        assertThat(wire).startsWith(0, 1, 2, 3, 4).hasSize(5 + "value-1".length());
+        assertThat(sent.value()).isEqualTo("value-1".getBytes());
+        try (DiskSpool spool = new DiskSpool(dir, 1 << 20, 1024)) {
+            spool.append(List.of(sent, record(2)));
+            List<SpooledRecord> back = drain(spool, 10);
+            assertThat(back).containsExactly(record(1), record(2));
+            assertThat(back.get(0).framed()).startsWith(0, 0, 0, 0, 0);  // room, not the old header
+            assertThat(back.get(0).frame(7)).startsWith(0, 0, 0, 0, 7).hasSize(wire.length);
+        }
+    }
+
+    @Test
+    void shouldRefuseARecordWithoutRoomForTheHeader() {
+        assertThatThrownBy(() -> new SpooledRecord("t", null, new byte[4], 0, 0))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThat(new SpooledRecord("t", null, new byte[5], 0, 0).valueLength()).isZero();
+        assertThat(SpooledRecord.of("t", null, new byte[0], 0, 0).frame(-1)).containsExactly(0, -1, -1, -1, -1);
+    }
+
+    @Test
+    void shouldRefuseAValueLengthBeyondTheRecordWhenDecoding() {
+        SpooledRecord r = record(7);
+        java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(r.encodedSize());
+        DiskSpool.encode(r, buf);
+        int valueLengthAt = DiskSpool.RECORD_HEADER + 2 + r.topic().length() + 4 + r.key().length();
+        for (int bad : new int[] {-1, -5, Integer.MIN_VALUE, r.valueLength() + 17, Integer.MAX_VALUE}) {
+            buf.putInt(valueLengthAt, bad);
+            java.nio.ByteBuffer payload = buf.duplicate().position(DiskSpool.RECORD_HEADER);
+            assertThatThrownBy(() -> DiskSpool.decode(payload)).as("length %d", bad)
+                    .isInstanceOf(IllegalArgumentException.class);
+        }
+        buf.putInt(valueLengthAt, r.valueLength());
+        assertThat(DiskSpool.decode(buf.duplicate().position(DiskSpool.RECORD_HEADER))).isEqualTo(r);
     }
 }

@@ -39,7 +39,6 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
  * CPU per record of the agent's publishing path alone: {@link Publisher#publish} of prepared
@@ -52,6 +51,10 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * mvn -B -o -q -pl edge-agent -Pbench test-compile exec:exec -Dbench.main=io.peregrine.agent.publish.PublisherCpuBenchmark \
  *     -Dbench.args="--rate 20000 --seconds 15 --compression zstd,lz4,none,zstd,lz4,none"
  * </pre>
+ * {@code --producer linger.ms=20,batch.size=65536} overrides producer settings; a compression
+ * written {@code lz4/2000} runs with the sender handing over up to 2,000 records at once (the
+ * agent's 10,000). Besides the JVM's CPU per record, the CPU per record of {@code publish()} (the
+ * caller), the sender thread and the producer's network thread is printed.
  * Run the JVM as the agent runs (the bench profile's exec uses the default JIT; pass the agent's
  * flags by running {@code java} directly for the agent's absolute figure; ratios hold either way).
  */
@@ -68,7 +71,7 @@ public final class PublisherCpuBenchmark {
 
   public static void main(String[] args) throws Exception {
     Map<String, String> opts = new HashMap<>(Map.of("--rate", "20000", "--seconds", "15",
-        "--warmup", "5", "--compression", "zstd,lz4,none"));
+        "--warmup", "5", "--compression", "zstd,lz4,none", "--producer", ""));
     for (int i = 0; i + 1 < args.length; i += 2) {
       opts.put(args[i], args[i + 1]);
     }
@@ -82,9 +85,17 @@ public final class PublisherCpuBenchmark {
             .bootstrapServers(kafka.bootstrapServers()).host("127.0.0.1").port(0).build())) {
       String registryUrl = "http://127.0.0.1:" + registry.port();
       List<L7Event> events = events(20_000);  // a second of distinct events: repeats flatter compression
-      for (String compression : opts.get("--compression").split(",")) {
-        AgentConfig config = new AgentConfig(Map.of(AgentConfig.BOOTSTRAP_SERVERS, kafka.bootstrapServers(),
+      for (String run : opts.get("--compression").split(",")) {
+        String compression = run.contains("/") ? run.substring(0, run.indexOf('/')) : run;
+        int maxBatch = run.contains("/") ? Integer.parseInt(run.substring(run.indexOf('/') + 1)) : 10_000;
+        Map<String, String> settings = new HashMap<>(Map.of(AgentConfig.BOOTSTRAP_SERVERS, kafka.bootstrapServers(),
             AgentConfig.SCHEMA_REGISTRY_URL, registryUrl, "producer.compression.type", compression));
+        for (String kv : opts.get("--producer").split(",")) {
+          if (!kv.isBlank()) {
+            settings.put("producer." + kv.substring(0, kv.indexOf('=')), kv.substring(kv.indexOf('=') + 1));
+          }
+        }
+        AgentConfig config = new AgentConfig(settings);
         SchemaRegistryClient client = SchemaRegistryClient.create(config.registryConfig());
         Topics topics = Topics.create(client, SerdeConfig.from(config.registryConfig()));
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
@@ -93,29 +104,37 @@ public final class PublisherCpuBenchmark {
         AgentMetrics metrics = new AgentMetrics();
         List<KafkaProducer<String, byte[]>> producers = new ArrayList<>();
         Publisher publisher = new Publisher(() -> {
-          KafkaProducer<String, byte[]> p = new KafkaProducer<>(config.producerConfig(), new StringSerializer(),
+          KafkaProducer<String, byte[]> p = new KafkaProducer<>(config.producerConfig(), new RepeatedKeySerializer(),
               new ByteArraySerializer());
           producers.add(p);
           return p;
         }, client, topics, dir.resolve("spool-" + compression + "-" + System.nanoTime()), 64L << 20,
-            new Publisher.Settings(100_000, 2_000, Duration.ofMillis(200), Duration.ofSeconds(10),
+            new Publisher.Settings(100_000, maxBatch, Duration.ofMillis(200), Duration.ofSeconds(10),
                 Duration.ofSeconds(30), Duration.ofSeconds(45)), metrics);
         try {
           run(publisher, topics, events, rate, Double.parseDouble(opts.get("--warmup")));  // not measured
           awaitSent(metrics, topics, 0);
           long sentBefore = sent(metrics, topics);
           double bytesBefore = outgoing(producers);
+          Map<String, Long> threads0 = threadCpuNanos();
           long cpu0 = processCpuNanos();
           long wall0 = System.nanoTime();
           long n = run(publisher, topics, events, rate, seconds);
           awaitSent(metrics, topics, sentBefore + n);
           long cpu = processCpuNanos() - cpu0;
+          Map<String, Long> threads1 = threadCpuNanos();
           double wall = (System.nanoTime() - wall0) / 1e9;
           double bytes = outgoing(producers) - bytesBefore;
-          System.out.printf(Locale.ROOT, "compression %-5s %7d records at %5.0f/s: %6.0f ns of CPU per record "
-              + "(%.1f%% of a core), %5.1f bytes sent per record; load %s%n", compression, n, n / wall,
+          System.out.printf(Locale.ROOT, "compression %-5s batch %5d %7d records at %5.0f/s: %6.0f ns of CPU per record "
+              + "(%.1f%% of a core), %5.1f bytes sent per record; load %s%n", compression, maxBatch, n, n / wall,
               cpu / (double) n, 100.0 * cpu / 1e9 / wall, bytes / n,
               Files.readString(Path.of("/proc/loadavg")).trim());
+          StringBuilder perThread = new StringBuilder();
+          for (String t : List.of("main", "agent-publisher", "kafka-producer-network-thread | peregrine-agent")) {
+            perThread.append(String.format(Locale.ROOT, "  %s %.0f ns", t.startsWith("main") ? "publish()" : t,
+                (threads1.getOrDefault(t, 0L) - threads0.getOrDefault(t, 0L)) / (double) n));
+          }
+          System.out.println("  per record:" + perThread);
         } finally {
           publisher.close();
         }
@@ -161,6 +180,19 @@ public final class PublisherCpuBenchmark {
       }
     }
     return total;
+  }
+
+  /** CPU time of this JVM's live threads by name (names repeated across producers are summed). */
+  private static Map<String, Long> threadCpuNanos() {
+    java.lang.management.ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+    Map<String, Long> out = new HashMap<>();
+    for (Thread t : Thread.getAllStackTraces().keySet()) {
+      long nanos = mx.getThreadCpuTime(t.getId());
+      if (nanos > 0) {
+        out.merge(t.getName(), nanos, Long::sum);
+      }
+    }
+    return out;
   }
 
   private static long processCpuNanos() {

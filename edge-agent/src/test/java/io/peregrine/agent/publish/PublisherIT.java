@@ -6,6 +6,7 @@ import io.peregrine.agent.metrics.AgentMetrics;
 import io.peregrine.kafka.EmbeddedKafka;
 import io.peregrine.registry.RegistryConfig;
 import io.peregrine.registry.SchemaRegistryServer;
+import io.peregrine.schema.ConnectionEvent;
 import io.peregrine.schema.L7Event;
 import io.peregrine.schema.SampleRecords;
 import io.peregrine.schema.registry.SchemaRegistryClient;
@@ -64,7 +65,7 @@ class PublisherIT {
                 ProducerConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, 500));
         Publisher.Settings settings = new Publisher.Settings(10_000, 500, Duration.ofMillis(50),
                 Duration.ofSeconds(1), Duration.ofSeconds(30), Duration.ofSeconds(10));
-        Publisher publisher = new Publisher(() -> new KafkaProducer<>(producerConfig, new StringSerializer(), new ByteArraySerializer()),
+        Publisher publisher = new Publisher(() -> new KafkaProducer<>(producerConfig, new RepeatedKeySerializer(), new ByteArraySerializer()),
                 client, topics, dir.resolve("spool"), 64L << 20, settings, metrics);
         EmbeddedKafka kafka = null;
         SchemaRegistryServer registry = null;
@@ -82,9 +83,18 @@ class PublisherIT {
             try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
                 TopicAdmin.ensure(admin, topics.all(), (short) 1);
             }
-            publishRange(publisher, topics, 500, 600);
+            // Interleaved with another topic's records: each topic's acknowledged records are counted.
+            for (long from = 500; from < 600; from += 10) {
+                publishRange(publisher, topics, from, from + 10);
+                ConnectionEvent c = SampleRecords.connectionEvent();
+                publisher.publish(topics.rawConnections(), "node-a", c, c.getTimestamp().toEpochMilli());
+            }
             awaitCondition(publisher::isOnline, "spool drained");
             assertThat(seqs(bootstrap, topics, 600)).containsExactlyElementsOf(range(0, 600));
+            awaitCondition(() -> metrics.count("peregrine_agent_sent_total", "topic", "peregrine.raw.l7") == 600,
+                    "600 L7 records counted as sent");
+            assertThat(metrics.count("peregrine_agent_sent_total", "topic", topics.rawConnections().name()))
+                    .isEqualTo(10);
 
             // 3. Kafka goes away mid-run and comes back: nothing lost, nothing twice.
             kafka.close();
@@ -95,7 +105,8 @@ class PublisherIT {
             awaitCondition(publisher::isOnline, "spool drained after the second outage");
             assertThat(seqs(bootstrap, topics, 1000)).containsExactlyElementsOf(range(0, 1000));
             assertThat(metrics.count("peregrine_agent_dropped_total", "reason", "queue_full")).isZero();
-            assertThat(metrics.render()).contains("peregrine_agent_sent_total{topic=\"peregrine.raw.l7\"}");
+            awaitCondition(() -> metrics.count("peregrine_agent_sent_total", "topic", "peregrine.raw.l7") == 1000,
+                    "1000 L7 records counted as sent");
         } finally {
             publisher.close();
             if (registry != null) {
