@@ -99,9 +99,9 @@ class Http2TrafficIT {
     mapper = new SensorEvents(RecordStamp.counting(ListenTrackerTest.NODE, "run-1", 0), "l7", "conn", "life",
         Decoders.all(), ids, () -> null, SensorEvents.MAX_CONNECTIONS);
     // The sensor's thread feeds the mapper, as EbpfCollector's mapping thread does.
-    sensor = new EbpfSensor(new EbpfSensorConfig(Map.of(
+    sensor = EbpfTestSupport.startedSensor(Map.of(
         EbpfSensorConfig.IGNORE_OWN_PROCESS, "false",
-        EbpfSensorConfig.POLL_MS, "20")), new SensorListener() {
+        EbpfSensorConfig.POLL_MS, "20"), new SensorListener() {
           @Override
           public void onHttp2(Http2Chunk c) {
             if (ports.contains(c.side() == L7Record.Side.CLIENT ? c.remotePort() : c.localPort())) {
@@ -126,8 +126,6 @@ class Http2TrafficIT {
           @Override
           public void onProcess(ProcessRecord r) {}
         });
-    sensor.start();
-    assertThat(sensor.awaitStarted(Duration.ofSeconds(60))).isEqualTo(EbpfSensor.State.RUNNING);
     startNginx();
   }
 

@@ -391,11 +391,7 @@ class AdoptedConnectionsIT {
                 EbpfSensorConfig.POLL_MS, "20",
                 EbpfSensorConfig.STATS_MS, "200"));
         config.putAll(more);
-        EbpfSensor sensor = new EbpfSensor(new EbpfSensorConfig(config), listener);
-        sensor.start();
-        assertThat(sensor.awaitStarted(Duration.ofSeconds(60))).as("sensor state (%s)",
-                sensor.unavailabilityDetail().orElse("")).isEqualTo(EbpfSensor.State.RUNNING);
-        return sensor;
+        return EbpfTestSupport.startedSensor(config, listener);
     }
 
     private static long adoptedId(List<ConnectionRecord> adopted, int localPort) {

@@ -62,11 +62,11 @@ class DatabaseTrafficIT {
     static void startSensor() throws Exception {
         EbpfTestSupport.requireLoader();
         EbpfTestSupport.requireEbpfHost();
-        sensor = new EbpfSensor(new EbpfSensorConfig(Map.of(
+        sensor = EbpfTestSupport.startedSensor(Map.of(
                 EbpfSensorConfig.IGNORE_OWN_PROCESS, "false",
                 EbpfSensorConfig.RING_BYTES, Integer.toString(32 << 20),
                 EbpfSensorConfig.POLL_MS, "20",
-                EbpfSensorConfig.STATS_MS, "200")), new SensorListener() {
+                EbpfSensorConfig.STATS_MS, "200"), new SensorListener() {
                     @Override
                     public void onConnection(ConnectionRecord r) {
                         if (ports.contains(r.localPort()) || ports.contains(r.remotePort())) {
@@ -91,9 +91,6 @@ class DatabaseTrafficIT {
                         stats = s;
                     }
                 });
-        sensor.start();
-        assertThat(sensor.awaitStarted(Duration.ofSeconds(60))).as("sensor state (%s)",
-                sensor.unavailabilityDetail().orElse("")).isEqualTo(EbpfSensor.State.RUNNING);
     }
 
     @AfterAll

@@ -60,9 +60,9 @@ class EbpfDnsIT {
         "--address=/peregrine.test/10.1.2.3", "--address=/nx.peregrine.test/")
         .redirectErrorStream(true).redirectOutput(dir.resolve("dnsmasq.log").toFile()).start();
 
-    sensor = new EbpfSensor(new EbpfSensorConfig(Map.of(
+    sensor = EbpfTestSupport.startedSensor(Map.of(
         EbpfSensorConfig.IGNORE_OWN_PROCESS, "false",
-        EbpfSensorConfig.POLL_MS, "20")), new SensorListener() {
+        EbpfSensorConfig.POLL_MS, "20"), new SensorListener() {
           @Override
           public void onConnection(ConnectionRecord r) {
             if (r.remoteAddress().equals(server)) {
@@ -80,8 +80,6 @@ class EbpfDnsIT {
           @Override
           public void onProcess(ProcessRecord r) {}
         });
-    sensor.start();
-    assertThat(sensor.awaitStarted(Duration.ofSeconds(60))).isEqualTo(EbpfSensor.State.RUNNING);
     awaitAnswer(query(0x7fff, "ready.peregrine.test"));
   }
 

@@ -1,5 +1,6 @@
 package io.peregrine.agent.ebpf;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -8,6 +9,9 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * Preconditions of the sensor tests. On a developer machine a missing precondition skips the test;
@@ -31,6 +35,31 @@ public final class EbpfTestSupport {
       fail(why + " (CI=true: tests that need eBPF must run here, not skip)");
     }
     assumeTrue(false, why);
+  }
+
+  /** A sensor with {@code settings} (EbpfSensorConfig's) telling {@code listener}, started and running. */
+  public static EbpfSensor startedSensor(Map<?, ?> settings, SensorListener listener) throws InterruptedException {
+    EbpfSensor sensor = new EbpfSensor(new EbpfSensorConfig(settings), listener);
+    sensor.start();
+    assertThat(sensor.awaitStarted(Duration.ofSeconds(60))).as("sensor state (%s)",
+        sensor.unavailabilityDetail().orElse("")).isEqualTo(EbpfSensor.State.RUNNING);
+    return sensor;
+  }
+
+  /** A listener of the L7 records alone, handed to {@code l7}. */
+  public static SensorListener l7Listener(Consumer<L7Record> l7) {
+    return new SensorListener() {
+      @Override
+      public void onConnection(ConnectionRecord r) {}
+
+      @Override
+      public void onL7(L7Record r) {
+        l7.accept(r);
+      }
+
+      @Override
+      public void onProcess(ProcessRecord r) {}
+    };
   }
 
   private static Path extracted;

@@ -56,22 +56,11 @@ class EbpfTlsIT {
         "    location /boom { return 503 \"down\\n\"; }",
         "  }")));
 
-    sensor = new EbpfSensor(new EbpfSensorConfig(Map.of(EbpfSensorConfig.POLL_MS, "20")), new SensorListener() {
-      @Override
-      public void onConnection(ConnectionRecord r) {}
-
-      @Override
-      public void onL7(L7Record r) {
-        if (r.serverPort() == port) {
-          l7.add(r);
-        }
+    sensor = EbpfTestSupport.startedSensor(Map.of(EbpfSensorConfig.POLL_MS, "20"), EbpfTestSupport.l7Listener(r -> {
+      if (r.serverPort() == port) {
+        l7.add(r);
       }
-
-      @Override
-      public void onProcess(ProcessRecord r) {}
-    });
-    sensor.start();
-    assertThat(sensor.awaitStarted(Duration.ofSeconds(60))).isEqualTo(EbpfSensor.State.RUNNING);
+    }));
     // Started after the sensor, so its listening socket's connections are accepted under watch.
     nginx = new ProcessBuilder("/usr/sbin/nginx", "-c", dir.resolve("nginx.conf").toString())
         .redirectErrorStream(true).redirectOutput(dir.resolve("nginx.out").toFile()).start();

@@ -74,9 +74,9 @@ class ForkedServerIT {
         EbpfTestSupport.requireLoader();
         EbpfTestSupport.requireEbpfHost();
         EbpfTestSupport.require(LocalServers.installed("perl"), "perl is not installed");
-        sensor = new EbpfSensor(new EbpfSensorConfig(Map.of(
+        sensor = EbpfTestSupport.startedSensor(Map.of(
                 EbpfSensorConfig.IGNORE_OWN_PROCESS, "false",
-                EbpfSensorConfig.POLL_MS, "20")), new SensorListener() {
+                EbpfSensorConfig.POLL_MS, "20"), new SensorListener() {
                     @Override
                     public void onConnection(ConnectionRecord r) {
                         if (ports.contains(r.localPort()) || ports.contains(r.remotePort())) {
@@ -94,9 +94,6 @@ class ForkedServerIT {
                     @Override
                     public void onProcess(ProcessRecord r) {}
                 });
-        sensor.start();
-        assertThat(sensor.awaitStarted(Duration.ofSeconds(60))).as("sensor state (%s)",
-                sensor.unavailabilityDetail().orElse("")).isEqualTo(EbpfSensor.State.RUNNING);
     }
 
     @AfterAll

@@ -57,28 +57,13 @@ class KafkaTrafficIT {
   static void startSensor() throws Exception {
     EbpfTestSupport.requireLoader();
     EbpfTestSupport.requireEbpfHost();
-    sensor = new EbpfSensor(new EbpfSensorConfig(Map.of(
+    sensor = EbpfTestSupport.startedSensor(Map.of(
         EbpfSensorConfig.IGNORE_OWN_PROCESS, "false",
-        EbpfSensorConfig.POLL_MS, "20")), new SensorListener() {
-          @Override
-          public void onConnection(ConnectionRecord r) {}
-
-          @Override
-          public void onL7(L7Record r) {
-            if (r.serverPort() == brokerPort) {
-              l7.add(r);
-            }
+        EbpfSensorConfig.POLL_MS, "20"), EbpfTestSupport.l7Listener(r -> {
+          if (r.serverPort() == brokerPort) {
+            l7.add(r);
           }
-
-          @Override
-          public void onProcess(ProcessRecord r) {}
-
-          @Override
-          public void onStats(SensorStats s) {}
-        });
-    sensor.start();
-    assertThat(sensor.awaitStarted(Duration.ofSeconds(60))).as("sensor state (%s)",
-        sensor.unavailabilityDetail().orElse("")).isEqualTo(EbpfSensor.State.RUNNING);
+        }));
   }
 
   @AfterAll
